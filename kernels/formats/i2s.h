@@ -6,8 +6,8 @@
 //   96+p (1:0); code = ternary + 1 (0, 1, 2; 3 never occurs);
 //   one float32 scale for the whole tensor at byte n/4, then 28 bytes of
 //   padding with undefined content.
-#ifndef BITBRAIN_KERNELS_I2S_H_
-#define BITBRAIN_KERNELS_I2S_H_
+#ifndef BITBRAIN_KERNELS_FORMATS_I2S_H_
+#define BITBRAIN_KERNELS_FORMATS_I2S_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -47,4 +47,4 @@ long FindInvalidCode(const uint8_t* data, size_t n);
 
 }  // namespace bitbrain::i2s
 
-#endif  // BITBRAIN_KERNELS_I2S_H_
+#endif  // BITBRAIN_KERNELS_FORMATS_I2S_H_

@@ -2,8 +2,8 @@
 // (vcvtps2ph with round-to-nearest-even, vcvtph2ps). The scalar code here is
 // the definition; SIMD kernels use the hardware instructions and conformance
 // tests check that the two agree on every f16 value and on edge-case floats.
-#ifndef BITBRAIN_KERNELS_F16_H_
-#define BITBRAIN_KERNELS_F16_H_
+#ifndef BITBRAIN_KERNELS_FORMATS_F16_H_
+#define BITBRAIN_KERNELS_FORMATS_F16_H_
 
 #include <cstdint>
 
@@ -22,4 +22,4 @@ inline float RoundToF16(float f) { return F16ToF32(F32ToF16(f)); }
 
 }  // namespace bitbrain
 
-#endif  // BITBRAIN_KERNELS_F16_H_
+#endif  // BITBRAIN_KERNELS_FORMATS_F16_H_

@@ -1,4 +1,4 @@
-#include "kernels/i2s.h"
+#include "kernels/formats/i2s.h"
 
 #include <cassert>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "kernels/f16.h"
+#include "kernels/formats/f16.h"
 
 #include <bit>
 
