@@ -9,7 +9,9 @@ float F16ToF32(uint16_t h) {
   const uint32_t exponent = (h >> 10) & 0x1Fu;
   uint32_t mantissa = h & 0x3FFu;
   if (exponent == 0x1F) {  // Inf or NaN: payload moves to the top bits.
-    return std::bit_cast<float>(sign | 0x7F800000u | (mantissa << 13));
+    // A NaN comes out quiet, as vcvtph2ps makes it (f16c_test checks this).
+    const uint32_t quiet = mantissa != 0 ? 0x400000u : 0;
+    return std::bit_cast<float>(sign | 0x7F800000u | quiet | (mantissa << 13));
   }
   if (exponent != 0) {  // Normal: rebias 15 -> 127.
     return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));

@@ -9,7 +9,8 @@
 
 namespace bitbrain {
 
-// Exact: every binary16 value is representable in binary32.
+// Exact: every binary16 value is representable in binary32. A NaN keeps its
+// sign and payload and comes out quiet, as vcvtph2ps makes it.
 float F16ToF32(uint16_t h);
 
 // Round to nearest, ties to even; overflow gives infinity; subnormal results

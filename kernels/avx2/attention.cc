@@ -1,0 +1,148 @@
+// The steps of attention for one query head (NUMERICS.md section 2.4).
+// Scores take 4 positions at a time (8 independent fma chains); exp_c runs on
+// 16 scores at a time (the two halves of the sum16 lanes); the weighted sum
+// of values runs across dimensions, 64 at a time (8 independent fma chains
+// over the positions).
+#include <cmath>
+#include <cstring>
+
+#include "kernels/avx2/avx2.h"
+#include "kernels/avx2/lanes16.h"
+#include "kernels/scalar/scalar.h"
+
+namespace bitbrain::kernels::avx2 {
+namespace {
+
+// exp_c (section 1.3) on 8 lanes: the polynomial for every lane, then the
+// out-of-range lanes replaced as the scalar definition says.
+__m256 ExpC(__m256 x) {
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-0.693359375f), x);
+  r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);
+  p = _mm256_add_ps(p, _mm256_set1_ps(1.0f));
+  const __m256i exponent = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+  __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(exponent, 23)));
+  y = _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY),
+                       _mm256_cmp_ps(x, _mm256_set1_ps(88.37626f), _CMP_GT_OQ));
+  y = _mm256_blendv_ps(y, _mm256_setzero_ps(),
+                       _mm256_cmp_ps(x, _mm256_set1_ps(-87.33654f), _CMP_LT_OQ));
+  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+// exp_c(x[j] - m) for the elements [j, min(j + 8, n)), +0 in the other lanes.
+__m256 ExpShifted(const float* x, int j, int n, __m256 m) {
+  const __m256 e = ExpC(_mm256_sub_ps(LoadFrom(x, j, n), m));
+  return _mm256_and_ps(e, _mm256_castsi256_ps(LanesFrom(j, n)));
+}
+
+// Floats as int32 ordered like the floats, with -0 below +0 (the magnitude
+// bits of negative values flipped); the map is its own inverse.
+__m256i Ordered(__m256i bits) {
+  const __m256i negative = _mm256_srai_epi32(bits, 31);
+  return _mm256_xor_si256(bits, _mm256_and_si256(negative, _mm256_set1_epi32(0x7FFFFFFF)));
+}
+
+// The f16 values v[0, count) as floats, count <= 8; zeros past them.
+__m256 LoadF16(const uint16_t* v, int count) {
+  if (count == 8) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v)));
+  alignas(16) uint16_t padded[8] = {};
+  std::memcpy(padded, v, count * sizeof(uint16_t));
+  return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(padded)));
+}
+
+}  // namespace
+
+void AttentionScores(const float* q, const uint16_t* keys, size_t key_stride, int positions,
+                     int head_dim, float scale, float* score) {
+  constexpr int kPositions = 4;
+  int j = 0;
+  for (; j + kPositions <= positions; j += kPositions) {
+    float dots[kPositions][1];
+    Dot16Block<kPositions, 1>(keys + j * key_stride, key_stride, q, 0, head_dim, dots);
+    for (int r = 0; r < kPositions; ++r) score[j + r] = dots[r][0] * scale;
+  }
+  for (; j < positions; ++j) {
+    float dot[1][1];
+    Dot16Block<1, 1>(keys + j * key_stride, key_stride, q, 0, head_dim, dot);
+    score[j] = dot[0][0] * scale;
+  }
+}
+
+float Max(const float* x, int n) {
+  const __m256 minus_infinity = _mm256_set1_ps(-INFINITY);
+  __m256i best = Ordered(_mm256_castps_si256(minus_infinity));
+  __m256 nan = _mm256_setzero_ps();
+  for (int i = 0; i < n; i += 8) {
+    const __m256 v = _mm256_blendv_ps(minus_infinity, LoadFrom(x, i, n),
+                                      _mm256_castsi256_ps(LanesFrom(i, n)));
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    best = _mm256_max_epi32(best, Ordered(_mm256_castps_si256(v)));
+  }
+  // Which NaN is returned is the scalar kernel's rule (the first one).
+  if (_mm256_movemask_ps(nan) != 0) return scalar::Max(x, n);
+  __m128i max4 = _mm_max_epi32(_mm256_castsi256_si128(best), _mm256_extracti128_si256(best, 1));
+  max4 = _mm_max_epi32(max4, _mm_shuffle_epi32(max4, _MM_SHUFFLE(1, 0, 3, 2)));
+  max4 = _mm_max_epi32(max4, _mm_shuffle_epi32(max4, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtss_f32(_mm_castsi128_ps(_mm256_castsi256_si128(Ordered(_mm256_castsi128_si256(max4)))));
+}
+
+float ExpSum(const float* x, int n, float m, float* e) {
+  const __m256 m_vector = _mm256_set1_ps(m);
+  Lanes16 sum = Zero16();  // lane l adds e[j] for j % 16 = l
+  for (int j = 0; j < n; j += 16) {
+    const __m256 lo = ExpShifted(x, j, n, m_vector);
+    const __m256 hi = ExpShifted(x, j + 8, n, m_vector);
+    StoreFrom(e, j, n, lo);
+    if (j + 8 < n) StoreFrom(e, j + 8, n, hi);
+    sum.lo = _mm256_add_ps(sum.lo, lo);  // + (+0) in lanes past n: no change
+    sum.hi = _mm256_add_ps(sum.hi, hi);
+  }
+  return SumLanes(sum);
+}
+
+void ScaleRoundF16(const float* e, int n, float inv, float* p) {
+  const __m256 inv_vector = _mm256_set1_ps(inv);
+  for (int j = 0; j < n; j += 8) {
+    const __m256 scaled = _mm256_mul_ps(LoadFrom(e, j, n), inv_vector);
+    const __m128i half = _mm256_cvtps_ph(scaled, _MM_FROUND_TO_NEAREST_INT);
+    StoreFrom(p, j, n, _mm256_cvtph_ps(half));
+  }
+}
+
+void WeightedValues(const float* p, const uint16_t* values, size_t value_stride, int positions,
+                    int head_dim, float* o) {
+  constexpr int kVectors = 8;
+  int d = 0;
+  for (; d + 8 * kVectors <= head_dim; d += 8 * kVectors) {
+    __m256 acc[kVectors];
+    for (int k = 0; k < kVectors; ++k) acc[k] = _mm256_setzero_ps();
+    for (int j = 0; j < positions; ++j) {
+      const __m256 pj = _mm256_set1_ps(p[j]);
+      const uint16_t* v = values + j * value_stride + d;
+      for (int k = 0; k < kVectors; ++k) {
+        const __m256 vk = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + 8 * k)));
+        acc[k] = _mm256_fmadd_ps(pj, vk, acc[k]);
+      }
+    }
+    for (int k = 0; k < kVectors; ++k) _mm256_storeu_ps(o + d + 8 * k, acc[k]);
+  }
+  // Dimensions left over: 8 at a time, the last ones zero-padded.
+  for (; d < head_dim; d += 8) {
+    const int count = head_dim - d < 8 ? head_dim - d : 8;
+    __m256 acc = _mm256_setzero_ps();
+    for (int j = 0; j < positions; ++j) {
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), LoadF16(values + j * value_stride + d, count), acc);
+    }
+    StoreFrom(o, d, head_dim, acc);
+  }
+}
+
+}  // namespace bitbrain::kernels::avx2

@@ -1,0 +1,46 @@
+// The steps of attention for one query head, NUMERICS.md section 2.4:
+// scores, their max, exp_c and the sum, the f16 probabilities, and the
+// probability-weighted sum of the values.
+#include <cmath>
+
+#include "kernels/formats/f16.h"
+#include "kernels/scalar/scalar.h"
+
+namespace bitbrain::kernels::scalar {
+
+void AttentionScores(const float* q, const uint16_t* keys, size_t key_stride, int positions,
+                     int head_dim, float scale, float* score) {
+  for (int j = 0; j < positions; ++j) {
+    score[j] = Dot16(q, keys + j * key_stride, head_dim) * scale;
+  }
+}
+
+float Max(const float* x, int n) {
+  float m = -INFINITY;
+  for (int j = 0; j < n; ++j) {
+    if (std::isnan(x[j])) return x[j];
+    // +0 ranks above -0, so that the result does not depend on the order.
+    if (x[j] > m || (x[j] == m && !std::signbit(x[j]))) m = x[j];
+  }
+  return m;
+}
+
+float ExpSum(const float* x, int n, float m, float* e) {
+  for (int j = 0; j < n; ++j) e[j] = ExpC(x[j] - m);
+  return Sum16(e, n);
+}
+
+void ScaleRoundF16(const float* e, int n, float inv, float* p) {
+  for (int j = 0; j < n; ++j) p[j] = RoundToF16(e[j] * inv);
+}
+
+void WeightedValues(const float* p, const uint16_t* values, size_t value_stride, int positions,
+                    int head_dim, float* o) {
+  for (int d = 0; d < head_dim; ++d) o[d] = 0.0f;
+  for (int j = 0; j < positions; ++j) {
+    const uint16_t* v = values + j * value_stride;
+    for (int d = 0; d < head_dim; ++d) o[d] = std::fma(p[j], F16ToF32(v[d]), o[d]);
+  }
+}
+
+}  // namespace bitbrain::kernels::scalar

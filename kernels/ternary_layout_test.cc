@@ -1,0 +1,89 @@
+// Both layouts against their description in ternary_layout.h, code by code,
+// from i2s::Get. (The matmuls that stream them are checked in conformance/;
+// this also covers a layout whose kernel this CPU cannot run.)
+#define CATCH_CONFIG_MAIN
+#include "kernels/ternary_layout.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <vector>
+
+#include "kernels/formats/i2s.h"
+
+namespace bitbrain::kernels {
+namespace {
+
+struct Weights {
+  int rows, cols;
+  std::vector<uint8_t> i2s;
+};
+
+Weights RandomWeights(int rows, int cols, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int8_t> ternary(static_cast<size_t>(rows) * cols);
+  for (int8_t& t : ternary) t = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+  Weights w{rows, cols, std::vector<uint8_t>(i2s::TensorBytes(ternary.size()))};
+  i2s::Pack(ternary, 1.0f, w.i2s);
+  return w;
+}
+
+// The code of (row, col), and 1 (ternary 0) for padding rows.
+int Code(const Weights& w, int row, int col) {
+  if (row >= w.rows) return 1;
+  return i2s::Get(w.i2s.data(), static_cast<size_t>(row) * w.cols + col) + 1;
+}
+
+TEST_CASE("block-interleaved layout") {
+  const int group = 4;
+  for (int rows : {1, 3, 4, 17}) {
+    for (int cols : {128, 384}) {
+      const Weights w = RandomWeights(rows, cols, rows * 1000 + cols);
+      std::vector<uint8_t> out(GroupedLayoutBytes(rows, cols, group));
+      REQUIRE(out.size() == static_cast<size_t>((rows + group - 1) / group * group) * cols / 4);
+      PackBlockInterleaved(w.i2s.data(), rows, cols, group, out.data());
+      size_t at = 0;
+      for (int row0 = 0; row0 < rows; row0 += group) {
+        for (int block = 0; block < cols / 128; ++block) {
+          for (int j = 0; j < group; ++j) {
+            for (int p = 0; p < 32; ++p, ++at) {
+              for (int s = 0; s < 4; ++s) {
+                INFO("rows " << rows << " cols " << cols << " byte " << at);
+                REQUIRE(((out[at] >> (6 - 2 * s)) & 3) ==
+                        Code(w, row0 + j, block * 128 + 32 * s + p));
+              }
+            }
+          }
+        }
+      }
+      CHECK(at == out.size());
+    }
+  }
+}
+
+TEST_CASE("row-interleaved layout") {
+  const int group = 16;
+  for (int rows : {1, 3, 16, 17, 33}) {
+    for (int cols : {128, 384}) {
+      const Weights w = RandomWeights(rows, cols, rows * 1000 + cols);
+      std::vector<uint8_t> out(GroupedLayoutBytes(rows, cols, group));
+      PackRowInterleaved(w.i2s.data(), rows, cols, group, out.data());
+      size_t at = 0;
+      for (int row0 = 0; row0 < rows; row0 += group) {
+        for (int k0 = 0; k0 < cols; k0 += kChunkColumns) {
+          for (int j = 0; j < group; ++j) {
+            for (int i = 0; i < 4; ++i, ++at) {
+              for (int s = 0; s < 4; ++s) {
+                INFO("rows " << rows << " cols " << cols << " byte " << at);
+                REQUIRE(((out[at] >> (2 * s)) & 3) == Code(w, row0 + j, k0 + 4 * s + i));
+              }
+            }
+          }
+        }
+      }
+      CHECK(at == out.size());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bitbrain::kernels
