@@ -11,7 +11,6 @@ DEBIAN_PACKAGES=(
   libeigen3-dev catch2 libbenchmark-dev libbenchmark-tools python3-scipy
   libcpp-httplib-dev nlohmann-json3-dev libpcre2-dev libcli11-dev
   clang libclang-rt-14-dev  # libFuzzer and sanitizers
-  chromium wrk              # browser and load tests of the server
 )
 
 cd "$(dirname "$0")"

@@ -63,6 +63,7 @@ struct Value {
   std::vector<Scalar> elements;           // when type == kArray
 
   bool is_array() const { return type == ValueType::kArray; }
+  friend bool operator==(const Value&, const Value&) = default;
 };
 
 // Typed views of a value; nullopt/nullptr when the type does not match.
@@ -124,6 +125,9 @@ class File {
 // Writes a GGUF v3 file. Metadata and tensors in insertion order; each
 // tensor's data is padded to the alignment (general.alignment if set as a
 // u32 key, else 32). read(write(x)) == x for metadata and tensor bytes.
+// The Add* functions throw GgufError for what the reader would reject
+// (duplicate keys or names, a value that does not hold its type, arrays of
+// arrays, a bad general.alignment, an illegal shape or unsupported type).
 class Writer {
  public:
   void AddValue(std::string key, Value value);
@@ -153,13 +157,20 @@ class Writer {
   std::vector<uint8_t> Serialize() const;
 
  private:
-  std::vector<std::pair<std::string, Value>> metadata_;
   struct PendingTensor {
     std::string name;
     std::vector<uint64_t> ne;
     TensorType type;
     Fill fill;
+    uint64_t n_bytes;
   };
+  // Where everything goes: the header bytes and each tensor's offset.
+  struct Layout;
+  Layout Plan() const;
+  // Bytes of a tensor of this shape; throws GgufError if the shape is illegal.
+  static uint64_t CheckedTensorBytes(TensorType type, const std::vector<uint64_t>& ne);
+
+  std::vector<std::pair<std::string, Value>> metadata_;
   std::vector<PendingTensor> tensors_;
 };
 
