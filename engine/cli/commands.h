@@ -10,6 +10,10 @@ namespace bitbrain::cli {
 
 void AddInspectCommand(CLI::App& app);    // inspect_command.cc
 void AddMakeModelCommand(CLI::App& app);  // make_model_command.cc
+void AddTokenizeCommand(CLI::App& app);   // tokenize_command.cc
+void AddRunCommand(CLI::App& app);        // run_command.cc
+void AddChatCommand(CLI::App& app);       // chat_command.cc
+void AddLogitsCommand(CLI::App& app);     // logits_command.cc
 
 }  // namespace bitbrain::cli
 

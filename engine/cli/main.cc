@@ -11,6 +11,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   bitbrain::cli::AddInspectCommand(app);
   bitbrain::cli::AddMakeModelCommand(app);
+  bitbrain::cli::AddTokenizeCommand(app);
+  bitbrain::cli::AddRunCommand(app);
+  bitbrain::cli::AddChatCommand(app);
+  bitbrain::cli::AddLogitsCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,67 @@
+#include "engine/cli/model_flags.h"
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+#include "engine/gguf/gguf.h"
+#include "engine/synthetic/default_model.h"
+#include "kernels/isa.h"
+
+namespace bitbrain::cli {
+
+void AddModelFlags(CLI::App& command, ModelFlags& flags) {
+  command.add_option("--model,-m", flags.model,
+                     "GGUF model file (default: the built-in synthetic model, random weights)");
+  command.add_option("--threads,-t", flags.threads, "Threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  command.add_option("--ctx,-c", flags.context_length, "Context length (default: the model's)")
+      ->check(CLI::NonNegativeNumber);
+  command.add_option("--isa", flags.isa, "Kernel variant: scalar, avx2, avx512 (default: best)");
+}
+
+LoadedModel::LoadedModel(const std::string& path, const runtime::EngineOptions& options)
+    : tokenizer(tokenizer::Tokenizer::FromGguf(gguf::File::Open(path))), engine(path, options) {}
+
+std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
+  runtime::EngineOptions options;
+  options.threads = flags.threads;
+  options.context_length = flags.context_length;
+  if (!flags.isa.empty()) {
+    options.isa = kernels::ParseIsa(flags.isa);
+    if (!options.isa) {
+      throw std::invalid_argument("unknown --isa " + flags.isa + " (scalar, avx2, avx512)");
+    }
+  }
+  std::string path = flags.model;
+  if (path.empty()) {
+    path = synthetic::EnsureDefaultModel();
+    std::fprintf(stderr,
+                 "bitbrain: no --model given: using the built-in synthetic model %s, whose "
+                 "weights are random (its text is gibberish)\n",
+                 path.c_str());
+  }
+  return std::make_unique<LoadedModel>(path, options);
+}
+
+void AddSamplingFlags(CLI::App& command, generate::SamplingParams& params) {
+  command.add_option("--temp", params.temperature, "Temperature; <= 0 is greedy")
+      ->capture_default_str();
+  command.add_option("--top-k", params.top_k, "Keep the K most likely tokens; 0: all")
+      ->capture_default_str();
+  command.add_option("--top-p", params.top_p, "Keep the most likely tokens up to mass P; 1: off")
+      ->capture_default_str();
+  command.add_option("--min-p", params.min_p, "Keep tokens at least P times the best's; 0: off")
+      ->capture_default_str();
+  command.add_option("--repeat-penalty", params.repeat_penalty, "Repeat penalty; 1: off")
+      ->capture_default_str();
+  command.add_option("--repeat-last-n", params.penalty_last_n, "Tokens the penalties look at")
+      ->capture_default_str();
+  command.add_option("--frequency-penalty", params.frequency_penalty, "Frequency penalty")
+      ->capture_default_str();
+  command.add_option("--presence-penalty", params.presence_penalty, "Presence penalty")
+      ->capture_default_str();
+  command.add_option("--seed,-s", params.seed, "Random seed")->capture_default_str();
+}
+
+}  // namespace bitbrain::cli

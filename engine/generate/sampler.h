@@ -1,0 +1,89 @@
+// Choosing the next token from a row of logits (serving.md section 4), in
+// llama.cpp's order: logit bias -> penalties -> top-k -> top-p -> min-p ->
+// temperature -> draw. Temperature <= 0 is greedy: the highest logit after
+// bias and penalties, the lowest id on ties.
+//
+// Seeded determinism: each Sampler owns one std::mt19937_64 seeded from
+// `seed`, turns its outputs into doubles itself (never a
+// std::*_distribution, whose algorithms differ between standard libraries)
+// and scans candidates in one fixed order (logit descending, then id
+// ascending). The probabilities are computed in double with std::exp; this
+// is not part of the bit-exact forward pass (NUMERICS.md), so the same seed
+// gives the same tokens on any machine whose libm exp agrees (glibc's is
+// correctly rounded in double).
+#ifndef BITBRAIN_ENGINE_GENERATE_SAMPLER_H_
+#define BITBRAIN_ENGINE_GENERATE_SAMPLER_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <random>
+#include <span>
+#include <vector>
+
+namespace bitbrain::generate {
+
+struct SamplingParams {
+  float temperature = 0.8f;  // <= 0: greedy
+  int top_k = 40;            // <= 0: all tokens
+  float top_p = 0.95f;       // >= 1: off
+  float min_p = 0.05f;       // <= 0: off
+  float repeat_penalty = 1.0f;  // 1: off
+  int penalty_last_n = 64;      // the window of recent tokens penalties look at; 0: off
+  float frequency_penalty = 0.0f;  // subtracted once per occurrence in the window
+  float presence_penalty = 0.0f;   // subtracted once if present in the window
+  std::map<int32_t, float> logit_bias;  // added to a token's logit
+  uint64_t seed = 0;
+};
+
+// The request's random numbers: mt19937_64 outputs as doubles in [0, 1).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : engine_(seed) {}
+  // The top 53 bits of the next output, scaled: exactly representable.
+  double NextDouble() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+class Sampler {
+ public:
+  // Throws std::invalid_argument for a parameter out of range (negative
+  // penalty window, repeat penalty <= 0, top-p or min-p outside [0, 1]).
+  explicit Sampler(const SamplingParams& params);
+
+  // The next token. With temperature > 0, uses exactly one random number.
+  // Throws std::invalid_argument for empty logits or a biased id out of range.
+  int32_t Sample(std::span<const float> logits);
+
+  // Records a token of the text (prompt or generated) for the penalties.
+  void Accept(int32_t token);
+
+  const SamplingParams& params() const { return params_; }
+
+ private:
+  struct Candidate {
+    int32_t id;
+    float logit;
+  };
+
+  // Logits with bias and penalties applied, into candidates_.
+  void Prepare(std::span<const float> logits);
+  // Sorts candidates_ (or their first `count`) into the fixed scan order.
+  void SortCandidates(size_t count);
+  void TopK();
+  void TopP();
+  void MinP();
+  int32_t Draw();
+
+  SamplingParams params_;
+  Rng rng_;
+  std::deque<int32_t> recent_;        // the last penalty_last_n accepted tokens
+  std::map<int32_t, int> recent_counts_;  // occurrences in recent_
+  std::vector<Candidate> candidates_;
+};
+
+}  // namespace bitbrain::generate
+
+#endif  // BITBRAIN_ENGINE_GENERATE_SAMPLER_H_
