@@ -1,0 +1,346 @@
+#include "engine/runtime/engine.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include "kernels/formats/f16.h"
+
+namespace bitbrain::runtime {
+namespace {
+
+// LM head rows are split among the threads in multiples of this.
+constexpr int kHeadRowTile = 64;
+// Attention runs as a few tasks per thread, so that a delayed thread is made
+// up for; each task has its own softmax scratch.
+constexpr int kAttentionTasksPerThread = 4;
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+int CoresAvailable() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+EngineOptions Checked(EngineOptions options) {
+  if (options.threads < 0) {
+    throw std::invalid_argument("threads must be >= 0 (0: every core), got " +
+                                std::to_string(options.threads));
+  }
+  if (options.context_length < 0) {
+    throw std::invalid_argument("context length must be >= 0 (0: the model's), got " +
+                                std::to_string(options.context_length));
+  }
+  if (options.prefill_chunk < 1) {
+    throw std::invalid_argument("prefill chunk must be >= 1, got " +
+                                std::to_string(options.prefill_chunk));
+  }
+  if (options.threads == 0) options.threads = CoresAvailable();
+  if (!options.isa) options.isa = kernels::ActiveIsa();
+  if (!kernels::CpuSupports(*options.isa)) {
+    throw std::runtime_error(std::string("kernel variant ") + kernels::IsaName(*options.isa) +
+                             " is not supported by this CPU");
+  }
+  return options;
+}
+
+template <typename T>
+void Grow(std::vector<T>& buffer, size_t size) {
+  if (buffer.size() < size) buffer.resize(size);
+}
+
+}  // namespace
+
+Engine::Engine(const std::string& model_path, const EngineOptions& options)
+    : options_(Checked(options)),
+      file_(gguf::File::Open(model_path)),
+      model_(BitnetModel::FromFile(file_)),
+      context_length_(options_.context_length > 0 ? options_.context_length
+                                                  : model_.config.context_length),
+      kernels_(kernels::KernelsFor(*options_.isa)),
+      pool_(options_.threads) {
+  load_stats_.map_seconds = SecondsSince(construction_start_);
+  const auto repack_start = std::chrono::steady_clock::now();
+  weights_ = ModelWeights::Load(model_, kernels_.ternary_matmul, pool_);
+  load_stats_.repack_seconds = SecondsSince(repack_start);
+  load_stats_.repacked_bytes = weights_.packed.size();
+  rope_ = RopeTable(context_length_, model_.config.head_dim, model_.config.rope_freq_base);
+  load_stats_.ready_seconds = SecondsSince(construction_start_);
+}
+
+CacheShape Engine::cache_shape() const {
+  return {.layers = model_.config.block_count,
+          .kv_heads = model_.config.head_count_kv,
+          .head_dim = model_.config.head_dim,
+          .capacity = context_length_};
+}
+
+// ---- Batches and steps --------------------------------------------------------
+
+void Engine::CheckBatch(std::span<const SequenceBatch> batch) const {
+  const int vocab = model_.config.vocab_size;
+  std::unordered_set<const Sequence*> seen;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const SequenceBatch& entry = batch[i];
+    const auto fail = [i](const std::string& what) {
+      throw std::invalid_argument("Engine::Forward: batch entry " + std::to_string(i) + ": " +
+                                  what);
+    };
+    if (entry.sequence == nullptr) fail("no sequence");
+    if (!seen.insert(entry.sequence).second) fail("its sequence is already in the batch");
+    if (entry.sequence->shape() != cache_shape())
+      fail("its KV cache shape is not this engine's (a sequence of another model?)");
+    const int room = entry.sequence->capacity() - entry.sequence->position();
+    if (entry.tokens.size() > static_cast<size_t>(room)) {
+      fail(std::to_string(entry.tokens.size()) + " tokens do not fit: the sequence holds " +
+           std::to_string(entry.sequence->position()) + " of " +
+           std::to_string(entry.sequence->capacity()) + " positions");
+    }
+    for (const int32_t token : entry.tokens) {
+      if (token < 0 || token >= vocab) {
+        fail("token " + std::to_string(token) + " is outside the vocabulary [0, " +
+             std::to_string(vocab) + ")");
+      }
+    }
+    if (entry.logits_count < 0 || static_cast<size_t>(entry.logits_count) > entry.tokens.size()) {
+      fail("logits_count " + std::to_string(entry.logits_count) + " is outside [0, " +
+           std::to_string(entry.tokens.size()) + "]");
+    }
+    const size_t floats = static_cast<size_t>(entry.logits_count) * vocab;
+    if (entry.logits.size() != floats) {
+      fail("the logits span holds " + std::to_string(entry.logits.size()) + " floats, not " +
+           std::to_string(entry.logits_count) + " x " + std::to_string(vocab));
+    }
+  }
+}
+
+void Engine::Forward(std::span<const SequenceBatch> batch) {
+  CheckBatch(batch);
+  const size_t vocab = static_cast<size_t>(model_.config.vocab_size);
+  // Each step takes up to prefill_chunk tokens from every entry that has some left.
+  std::vector<size_t> done(batch.size(), 0);
+  std::vector<int> taken(batch.size(), 0);
+  while (true) {
+    rows_.clear();
+    logits_rows_.clear();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const SequenceBatch& entry = batch[i];
+      const size_t first_logits = entry.tokens.size() - entry.logits_count;
+      const size_t end = std::min(entry.tokens.size(), done[i] + options_.prefill_chunk);
+      taken[i] = static_cast<int>(end - done[i]);
+      for (size_t j = done[i]; j < end; ++j) {
+        const int position = entry.sequence->position() + static_cast<int>(j - done[i]);
+        if (j >= first_logits) {
+          logits_rows_.push_back(
+              {static_cast<int>(rows_.size()), entry.logits.data() + (j - first_logits) * vocab});
+        }
+        rows_.push_back({entry.tokens[j], entry.sequence, position});
+      }
+    }
+    if (rows_.empty()) return;
+    Step(rows_, logits_rows_);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].sequence->position_ += taken[i];
+      done[i] += taken[i];
+    }
+  }
+}
+
+void Engine::Forward(Sequence& sequence, std::span<const int32_t> tokens, std::span<float> logits) {
+  const SequenceBatch entry = {.sequence = &sequence,
+                               .tokens = tokens,
+                               .logits_count = logits.empty() ? 0 : 1,
+                               .logits = logits};
+  Forward(std::span<const SequenceBatch>(&entry, 1));
+}
+
+void Engine::Step(std::span<const Row> rows, std::span<const LogitsRow> logits_rows) {
+  const ModelConfig& c = model_.config;
+  const size_t n = rows.size();
+  const size_t hidden = c.embedding_length;
+  const size_t kv_dim = static_cast<size_t>(c.head_dim) * c.head_count_kv;
+  const size_t widest = std::max(hidden, static_cast<size_t>(c.feed_forward_length));
+  Grow(buffers_.x, n * hidden);
+  Grow(buffers_.normed, n * widest);
+  Grow(buffers_.quantized, n * widest);
+  Grow(buffers_.scale, n);
+  Grow(buffers_.q_sum, n);
+  Grow(buffers_.q, n * hidden);
+  Grow(buffers_.k, n * kv_dim);
+  Grow(buffers_.v, n * kv_dim);
+  Grow(buffers_.attention, n * hidden);
+  Grow(buffers_.gate, n * c.feed_forward_length);
+  Grow(buffers_.up, n * c.feed_forward_length);
+  Grow(buffers_.projected, n * hidden);
+
+  // Embeddings (section 2.1): exact f16 -> f32.
+  for (size_t r = 0; r < n; ++r) {
+    const uint16_t* embedding = weights_.token_embd + static_cast<size_t>(rows[r].token) * hidden;
+    float* x = buffers_.x.data() + r * hidden;
+    for (size_t i = 0; i < hidden; ++i) x[i] = F16ToF32(embedding[i]);
+  }
+  for (int layer = 0; layer < c.block_count; ++layer) Layer(layer, rows);
+  if (!logits_rows.empty()) Head(logits_rows);
+}
+
+// ---- One layer ----------------------------------------------------------------
+
+void Engine::Layer(int layer, std::span<const Row> rows) {
+  const ModelConfig& c = model_.config;
+  const LayerWeights& w = weights_.layers[layer];
+  const int n = static_cast<int>(rows.size());
+  const int hidden = c.embedding_length;
+  const int ffn = c.feed_forward_length;
+  const size_t stride = hidden;
+  Buffers& b = buffers_;
+
+  // Attention block: x += W_o subnorm(attention(rope(W_q h), rope(W_k h), W_v h)).
+  pool_.ParallelFor(
+      n, [&](int r) { NormalizeAndQuantize(b.x.data() + r * stride, w.attn_norm, hidden, r); });
+  Multiply(n, hidden, {{&w.attn_q, b.q.data()}, {&w.attn_k, b.k.data()}, {&w.attn_v, b.v.data()}});
+  pool_.ParallelFor(n, [&](int r) { RotateAndCache(layer, rows[r], r); });
+  Attention(layer, rows);
+  pool_.ParallelFor(n, [&](int r) {
+    NormalizeAndQuantize(b.attention.data() + r * stride, w.attn_sub_norm, hidden, r);
+  });
+  Multiply(n, hidden, {{&w.attn_output, b.projected.data()}});
+
+  // Feed-forward block: x += W_down subnorm(relu(W_gate h)^2 * W_up h).
+  pool_.ParallelFor(n, [&](int r) {
+    float* x = b.x.data() + r * stride;
+    kernels_.add(x, b.projected.data() + r * stride, hidden);
+    NormalizeAndQuantize(x, w.ffn_norm, hidden, r);
+  });
+  Multiply(n, hidden, {{&w.ffn_gate, b.gate.data()}, {&w.ffn_up, b.up.data()}});
+  pool_.ParallelFor(n, [&](int r) {
+    float* gate = b.gate.data() + static_cast<size_t>(r) * ffn;
+    kernels_.squared_relu_mul(gate, b.up.data() + static_cast<size_t>(r) * ffn, ffn, gate);
+    NormalizeAndQuantize(gate, w.ffn_sub_norm, ffn, r);
+  });
+  Multiply(n, ffn, {{&w.ffn_down, b.projected.data()}});
+  pool_.ParallelFor(n, [&](int r) {
+    kernels_.add(b.x.data() + r * stride, b.projected.data() + r * stride, hidden);
+  });
+}
+
+void Engine::NormalizeAndQuantize(const float* in, const float* weight, int n, int r) {
+  float* normed = buffers_.normed.data() + static_cast<size_t>(r) * n;
+  kernels_.rmsnorm(in, weight, n, model_.config.rms_epsilon, normed);
+  kernels_.quantize_activations(normed, n, buffers_.quantized.data() + static_cast<size_t>(r) * n,
+                                &buffers_.scale[r], &buffers_.q_sum[r]);
+}
+
+void Engine::Multiply(int rows, int cols, std::initializer_list<Product> products) {
+  const kernels::TernaryMatmul& matmul = kernels_.ternary_matmul;
+  const kernels::QuantizedActivations x = {.q = buffers_.quantized.data(),
+                                           .q_stride = static_cast<size_t>(cols),
+                                           .scale = buffers_.scale.data(),
+                                           .q_sum = buffers_.q_sum.data(),
+                                           .tokens = rows};
+  // The products' row tiles, numbered one matrix after the other.
+  const auto tiles_of = [&](const Product& p) {
+    return (p.weights->rows + matmul.row_tile - 1) / matmul.row_tile;
+  };
+  int total_tiles = 0;
+  for (const Product& p : products) total_tiles += tiles_of(p);
+  pool_.ParallelRows(total_tiles, 1, [&](int tile_begin, int tile_end) {
+    int first_tile = 0;  // of the current product
+    for (const Product& p : products) {
+      const int tiles = tiles_of(p);
+      const int begin = std::max(tile_begin, first_tile) - first_tile;
+      const int end = std::min(tile_end, first_tile + tiles) - first_tile;
+      if (begin < end) {
+        const TernaryWeights& w = *p.weights;
+        matmul.matmul(w.packed, w.rows, w.cols, w.scale, x, begin * matmul.row_tile,
+                      std::min(end * matmul.row_tile, w.rows), p.out, static_cast<size_t>(w.rows));
+      }
+      first_tile += tiles;
+    }
+  });
+}
+
+void Engine::RotateAndCache(int layer, const Row& row, int r) {
+  const ModelConfig& c = model_.config;
+  const int head_dim = c.head_dim;
+  const float* cos = rope_.cos(row.position);
+  const float* sin = rope_.sin(row.position);
+  float* q = buffers_.q.data() + static_cast<size_t>(r) * c.embedding_length;
+  for (int h = 0; h < c.head_count; ++h) kernels_.rope(q + h * head_dim, cos, sin, head_dim);
+  kernels_.round_f16(q, c.embedding_length, q);
+
+  const size_t kv_dim = static_cast<size_t>(head_dim) * c.head_count_kv;
+  float* k = buffers_.k.data() + r * kv_dim;
+  const float* v = buffers_.v.data() + r * kv_dim;
+  const size_t offset = static_cast<size_t>(row.position) * head_dim;
+  for (int h = 0; h < c.head_count_kv; ++h) {
+    kernels_.rope(k + h * head_dim, cos, sin, head_dim);
+    kernels_.to_f16(k + h * head_dim, head_dim, row.sequence->keys(layer, h) + offset);
+    kernels_.to_f16(v + h * head_dim, head_dim, row.sequence->values(layer, h) + offset);
+  }
+}
+
+void Engine::Attention(int layer, std::span<const Row> rows) {
+  const ModelConfig& c = model_.config;
+  const int head_dim = c.head_dim;
+  const int group = c.head_count / c.head_count_kv;  // query heads per KV head
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
+  const int pairs = static_cast<int>(rows.size()) * c.head_count;  // (row, head)
+  const int tasks = std::min(pairs, threads() * kAttentionTasksPerThread);
+  const size_t scratch = static_cast<size_t>(2) * context_length_;
+  Grow(buffers_.softmax, tasks * scratch);
+
+  pool_.ParallelFor(tasks, [&](int task) {
+    float* score = buffers_.softmax.data() + task * scratch;
+    float* p = score + context_length_;
+    for (int pair = pairs * int64_t{task} / tasks; pair < pairs * int64_t{task + 1} / tasks;
+         ++pair) {
+      const int r = pair / c.head_count;
+      const int h = pair % c.head_count;
+      const Row& row = rows[r];
+      const int positions = row.position + 1;  // causal: 0 .. position
+      const size_t at = static_cast<size_t>(r) * c.embedding_length + h * head_dim;
+      kernels_.attention_scores(buffers_.q.data() + at, row.sequence->keys(layer, h / group),
+                                head_dim, positions, head_dim, scale, score);
+      const float max = kernels_.max(score, positions);
+      const float sum = kernels_.exp_sum(score, positions, max, p);
+      kernels_.scale_round_f16(p, positions, 1.0f / sum, p);
+      kernels_.weighted_values(p, row.sequence->values(layer, h / group), head_dim, positions,
+                               head_dim, buffers_.attention.data() + at);
+    }
+  });
+}
+
+// ---- LM head ------------------------------------------------------------------
+
+void Engine::Head(std::span<const LogitsRow> logits_rows) {
+  const ModelConfig& c = model_.config;
+  const size_t hidden = c.embedding_length;
+  const size_t vocab = c.vocab_size;
+  const int n = static_cast<int>(logits_rows.size());
+  Grow(buffers_.head_input, n * hidden);
+  Grow(buffers_.logits, n * vocab);
+  pool_.ParallelFor(n, [&](int i) {
+    float* hn = buffers_.head_input.data() + i * hidden;
+    kernels_.rmsnorm(buffers_.x.data() + logits_rows[i].row * hidden, weights_.output_norm,
+                     c.embedding_length, c.rms_epsilon, hn);
+    kernels_.round_f16(hn, c.embedding_length, hn);
+  });
+  pool_.ParallelRows(c.vocab_size, kHeadRowTile, [&](int begin, int end) {
+    kernels_.head_matmul(weights_.output, c.embedding_length, buffers_.head_input.data(), hidden, n,
+                         begin, end, buffers_.logits.data(), vocab);
+  });
+  for (int i = 0; i < n; ++i) {
+    std::memcpy(logits_rows[i].out, buffers_.logits.data() + i * vocab, vocab * sizeof(float));
+  }
+}
+
+}  // namespace bitbrain::runtime
