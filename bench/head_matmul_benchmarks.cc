@@ -1,0 +1,99 @@
+// LM head benchmarks: the f16 embedding matrix (2560 x 128256, 657 MB) is
+// larger than any cache by itself, so one copy streams from memory on every
+// call; rows split by the shared thread pool.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench/case_label.h"
+#include "bench/counters.h"
+#include "bench/kernel_benchmarks.h"
+#include "bench/rotating_copies.h"
+#include "bench/synthetic_data.h"
+#include "kernels/thread_pool.h"
+
+namespace bitbrain::bench {
+namespace {
+
+using kernels::Isa;
+using kernels::Kernels;
+
+// The head's rows carry no blocking constraint: any split is valid.
+constexpr int kHeadRowTile = 1;
+
+// Random embeddings, made once and shared by every head benchmark.
+RotatingCopies& Embeddings() {
+  static const std::unique_ptr<RotatingCopies> copies = std::make_unique<RotatingCopies>(
+      static_cast<size_t>(kHeadShape.rows) * kHeadShape.cols * sizeof(uint16_t), kDefaultRotationBytes,
+      [](uint8_t* first) {
+        FillF16(reinterpret_cast<uint16_t*>(first), static_cast<size_t>(kHeadShape.rows) * kHeadShape.cols,
+                /*seed=*/3);
+      });
+  return *copies;
+}
+
+void BenchmarkHeadMatmul(benchmark::State& state, Isa isa, int tokens, int threads, double max_seconds_per_call) {
+  const kernels::HeadMatmulFn head = kernels::KernelsFor(isa).head_matmul;
+  const MatmulShape shape = kHeadShape;
+  RotatingCopies* embeddings = nullptr;
+  try {
+    embeddings = &Embeddings();
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  const std::vector<float> hn = RandomF16ValuedFloats(static_cast<size_t>(tokens) * shape.cols, /*seed=*/5);
+  std::vector<float> logits(static_cast<size_t>(tokens) * shape.rows);
+  const auto call_rows = [&](const uint8_t* embedding_bytes, int begin, int end) {
+    head(reinterpret_cast<const uint16_t*>(embedding_bytes), shape.cols, hn.data(), shape.cols, tokens, begin, end,
+         logits.data(), shape.rows);
+  };
+
+  const double estimate = EstimateCallSeconds(shape.rows, kHeadRowTile, [&](int begin, int end) {
+                            call_rows(embeddings->Next(), begin, end);
+                          }) / threads;
+  if (estimate > max_seconds_per_call) {
+    state.SkipWithError(TooSlowMessage(estimate, max_seconds_per_call).c_str());
+    return;
+  }
+  kernels::ThreadPool pool(threads);
+  for (auto _ : state) {
+    const uint8_t* e = embeddings->Next();
+    pool.ParallelRows(shape.rows, kHeadRowTile, [&](int begin, int end) { call_rows(e, begin, end); });
+    benchmark::DoNotOptimize(logits.data());
+    benchmark::ClobberMemory();
+  }
+  SetCounters(state,
+              {.bytes = static_cast<double>(embeddings->bytes_per_copy()),
+               .macs = static_cast<double>(shape.rows) * shape.cols * tokens,
+               .reads_memory = true,
+               .int8_macs = false},
+              threads);
+}
+
+}  // namespace
+
+void RegisterHeadMatmulBenchmarks(const MatmulPlan& plan) {
+  const auto entry = +[](const Kernels& k) { return k.head_matmul; };
+  const double max_seconds = plan.max_seconds_per_call;
+  for (Isa isa : VariantsWithOwnCode(entry)) {
+    for (int tokens : plan.token_counts) {
+      for (int threads : plan.thread_counts) {
+        const std::string name = CaseName({.kernel = "head_matmul",
+                                           .variant = kernels::IsaName(isa),
+                                           .shape = ShapeName(kHeadShape),
+                                           .tokens = tokens,
+                                           .threads = threads});
+        benchmark::RegisterBenchmark(name.c_str(),
+                                     [=](benchmark::State& state) {
+                                       BenchmarkHeadMatmul(state, isa, tokens, threads, max_seconds);
+                                     })
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+}
+
+}  // namespace bitbrain::bench

@@ -1,0 +1,83 @@
+// Registration of the kernel benchmarks: every kernel family of the registry
+// (kernels/kernels.h) x every supported variant x the 2B4T shapes. Variants
+// come from the registry, so adding one adds its benchmarks.
+#ifndef BITBRAIN_BENCH_KERNEL_BENCHMARKS_H_
+#define BITBRAIN_BENCH_KERNEL_BENCHMARKS_H_
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.h"
+
+namespace bitbrain::bench {
+
+// K x N: cols (input) x rows (output), ne0 x ne1 in GGUF terms.
+struct MatmulShape {
+  int cols;
+  int rows;
+};
+
+// "2560x6912"
+inline std::string ShapeName(MatmulShape shape) {
+  return std::to_string(shape.cols) + "x" + std::to_string(shape.rows);
+}
+
+// The BitLinear shapes of BitNet b1.58 2B4T: q/o, k/v, gate/up, down.
+inline constexpr MatmulShape kTernaryShapes[] = {{2560, 2560}, {2560, 640}, {2560, 6912}, {6912, 2560}};
+// The tied-embedding LM head.
+inline constexpr MatmulShape kHeadShape = {2560, 128256};
+
+// Which token and thread counts the matmul benchmarks cover.
+struct MatmulPlan {
+  std::vector<int> token_counts;   // 1 is GEMV (decoding), more is GEMM
+  std::vector<int> thread_counts;  // threads of the shared pool
+  // Google Benchmark runs every benchmark at least once, and one call of the
+  // scalar truth on the head with 128 tokens takes many minutes: a case whose
+  // call is estimated to take longer than this is skipped, with a message.
+  double max_seconds_per_call = 2;
+};
+
+// Seconds one single-threaded call over all `rows` would take, extrapolated
+// from a timed call over the first 64 rows (whole row tiles):
+// call_rows(begin, end) runs the kernel on those rows.
+template <typename CallRows>
+double EstimateCallSeconds(int rows, int row_tile, const CallRows& call_rows) {
+  const int slice = std::min(rows, (64 + row_tile - 1) / row_tile * row_tile);
+  const auto start = std::chrono::steady_clock::now();
+  call_rows(0, slice);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return seconds * rows / slice;
+}
+
+// The message for a case skipped because of MatmulPlan::max_seconds_per_call.
+std::string TooSlowMessage(double estimated_seconds, double max_seconds);
+
+void RegisterTernaryMatmulBenchmarks(const MatmulPlan& plan);
+void RegisterHeadMatmulBenchmarks(const MatmulPlan& plan);
+// Activation quantization and the float kernels, one thread, one token.
+void RegisterVectorKernelBenchmarks();
+
+// The supported variants that have their own code for a family, in the
+// registry's order: a variant whose table entry is null or points at a lower
+// variant's function would only measure the same code again.
+template <typename Fn>
+std::vector<kernels::Isa> VariantsWithOwnCode(Fn (*entry)(const kernels::Kernels&)) {
+  std::vector<kernels::Isa> variants;
+  std::vector<Fn> seen;
+  for (kernels::Isa isa : kernels::SupportedIsas()) {
+    const Fn fn = entry(kernels::KernelsFor(isa));
+    if (fn == nullptr) continue;
+    bool is_new = true;
+    for (Fn other : seen) is_new &= other != fn;
+    if (!is_new) continue;
+    seen.push_back(fn);
+    variants.push_back(isa);
+  }
+  return variants;
+}
+
+}  // namespace bitbrain::bench
+
+#endif  // BITBRAIN_BENCH_KERNEL_BENCHMARKS_H_

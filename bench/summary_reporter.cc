@@ -1,0 +1,85 @@
+#include "bench/summary_reporter.h"
+
+#include <cstdio>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+#include "bench/case_label.h"
+#include "bench/counters.h"
+
+namespace bitbrain::bench {
+namespace {
+
+std::unique_ptr<benchmark::BenchmarkReporter> MakeDisplayReporter(std::string_view format) {
+  if (format == "console") return std::make_unique<benchmark::ConsoleReporter>();
+  if (format == "json") return std::make_unique<benchmark::JSONReporter>();
+  // CSV is deprecated in Google Benchmark and not offered here.
+  throw std::invalid_argument("unsupported --benchmark_format '" + std::string(format) + "' (console or json)");
+}
+
+// A counter's value, or a negative number if the run does not have it.
+double CounterOr(const benchmark::BenchmarkReporter::Run& run, const char* name) {
+  const auto it = run.counters.find(name);
+  return it == run.counters.end() ? -1 : it->second.value;
+}
+
+// "%.*f" of value / unit, or "-" for a missing counter.
+std::string Cell(double value, double unit, int decimals) {
+  if (value < 0) return "-";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.*f", decimals, value / unit);
+  return text;
+}
+
+}  // namespace
+
+SummaryReporter::SummaryReporter(std::string_view format)
+    : display_(MakeDisplayReporter(format)), table_stream_(format == "console" ? &std::cout : &std::cerr) {}
+
+bool SummaryReporter::ReportContext(const Context& context) { return display_->ReportContext(context); }
+
+void SummaryReporter::ReportRuns(const std::vector<Run>& runs) {
+  display_->ReportRuns(runs);
+  // With --benchmark_repetitions the median stands for the group; a skipped
+  // case has one run, with its error message.
+  bool has_median = false;
+  for (const Run& run : runs) has_median |= run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+  for (const Run& run : runs) {
+    const bool is_median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+    const bool wanted = run.error_occurred || (has_median ? is_median : run.run_type == Run::RT_Iteration);
+    if (wanted) rows_.push_back(run);
+  }
+}
+
+void SummaryReporter::Finalize() {
+  display_->Finalize();
+  if (rows_.empty()) return;
+  std::ostream& out = *table_stream_;
+  char line[256];
+  std::snprintf(line, sizeof(line), "\n%-20s %-7s %-12s %4s %3s %12s %8s %8s %6s %6s\n", "kernel", "variant", "shape",
+                "tok", "thr", "us/call", "GB/s", "GMAC/s", "%bw", "%peak");
+  out << line;
+  for (const Run& run : rows_) {
+    const std::optional<CaseLabel> label = ParseCaseName(run.run_name.function_name);
+    if (!label) continue;  // not one of ours
+    if (run.error_occurred) {
+      std::snprintf(line, sizeof(line), "%-20s %-7s %-12s %4d %3d  %s\n", label->kernel.c_str(), label->variant.c_str(),
+                    label->shape.c_str(), label->tokens, label->threads, run.error_message.c_str());
+      out << line;
+      continue;
+    }
+    const double seconds = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
+    std::snprintf(line, sizeof(line), "%-20s %-7s %-12s %4d %3d %12.1f %8s %8s %6s %6s\n", label->kernel.c_str(),
+                  label->variant.c_str(), label->shape.c_str(), label->tokens, label->threads, seconds * 1e6,
+                  Cell(CounterOr(run, kBytesCounter), 1e9, 2).c_str(), Cell(CounterOr(run, kMacsCounter), 1e9, 1).c_str(),
+                  Cell(CounterOr(run, kBandwidthFractionCounter), 0.01, 1).c_str(),
+                  Cell(CounterOr(run, kPeakFractionCounter), 0.01, 1).c_str());
+    out << line;
+  }
+  out << "GB/s: bytes read per second (weights: the packed layout); %bw: of the probed read bandwidth, "
+         "%peak: of the probed int8 peak, both at the same thread count.\n";
+  out.flush();
+}
+
+}  // namespace bitbrain::bench

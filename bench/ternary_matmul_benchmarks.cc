@@ -1,0 +1,140 @@
+// Ternary matmul (BitLinear) benchmarks: weights in each variant's packed
+// layout, rotated among copies far larger than the L3 so that every call
+// streams its weights from memory; rows split by the shared thread pool.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench/case_label.h"
+#include "bench/counters.h"
+#include "bench/kernel_benchmarks.h"
+#include "bench/rotating_copies.h"
+#include "bench/synthetic_data.h"
+#include "kernels/thread_pool.h"
+
+namespace bitbrain::bench {
+namespace {
+
+using kernels::Isa;
+using kernels::Kernels;
+using kernels::TernaryMatmul;
+
+// Tokens of random activations, quantized by the variant under test.
+class QuantizedTokens {
+ public:
+  QuantizedTokens(const Kernels& kernels, int cols, int tokens)
+      : cols_(cols), tokens_(tokens), q_(static_cast<size_t>(cols) * tokens), scale_(tokens), q_sum_(tokens) {
+    const std::vector<float> x = RandomFloats(q_.size(), 4.0f, /*seed=*/7);
+    for (int t = 0; t < tokens; ++t) {
+      const size_t offset = static_cast<size_t>(t) * cols;
+      kernels.quantize_activations(x.data() + offset, cols, q_.data() + offset, &scale_[t], &q_sum_[t]);
+    }
+  }
+
+  kernels::QuantizedActivations View() const {
+    return {.q = q_.data(), .q_stride = static_cast<size_t>(cols_), .scale = scale_.data(), .q_sum = q_sum_.data(),
+            .tokens = tokens_};
+  }
+
+ private:
+  int cols_;
+  int tokens_;
+  std::vector<int8_t> q_;
+  std::vector<float> scale_;
+  std::vector<int32_t> q_sum_;
+};
+
+// Rotating copies of random weights packed for `matmul`. Benchmarks are
+// registered so that consecutive ones share a layout and shape: only the
+// latest set is kept, which bounds memory to one set.
+RotatingCopies& PackedWeights(const TernaryMatmul& matmul, MatmulShape shape) {
+  struct Cached {
+    decltype(TernaryMatmul::pack) pack = nullptr;
+    MatmulShape shape{};
+    std::unique_ptr<RotatingCopies> copies;
+  };
+  static Cached cached;
+  if (cached.copies == nullptr || cached.pack != matmul.pack || cached.shape.cols != shape.cols ||
+      cached.shape.rows != shape.rows) {
+    cached.copies.reset();  // free the old set before making the new one
+    std::vector<uint8_t> i2s(static_cast<size_t>(shape.rows) * shape.cols / 4);
+    FillI2sCodes(i2s.data(), i2s.size(), /*seed=*/1);
+    cached.copies = std::make_unique<RotatingCopies>(
+        matmul.packed_bytes(shape.rows, shape.cols), kDefaultRotationBytes,
+        [&](uint8_t* first) { matmul.pack(i2s.data(), shape.rows, shape.cols, first); });
+    cached.pack = matmul.pack;
+    cached.shape = shape;
+  }
+  return *cached.copies;
+}
+
+void BenchmarkTernaryMatmul(benchmark::State& state, Isa isa, MatmulShape shape, int tokens, int threads,
+                            double max_seconds_per_call) {
+  const Kernels& kernels = kernels::KernelsFor(isa);
+  const TernaryMatmul& matmul = kernels.ternary_matmul;
+  RotatingCopies* weights = nullptr;
+  try {
+    weights = &PackedWeights(matmul, shape);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  const QuantizedTokens x(kernels, shape.cols, tokens);
+  const kernels::QuantizedActivations view = x.View();
+  std::vector<float> y(static_cast<size_t>(tokens) * shape.rows);
+  constexpr float kWeightScale = 0.75f;
+  const auto call_rows = [&](const uint8_t* packed, int begin, int end) {
+    matmul.matmul(packed, shape.rows, shape.cols, kWeightScale, view, begin, end, y.data(), shape.rows);
+  };
+
+  const double estimate = EstimateCallSeconds(shape.rows, matmul.row_tile, [&](int begin, int end) {
+                            call_rows(weights->Next(), begin, end);
+                          }) / threads;
+  if (estimate > max_seconds_per_call) {
+    state.SkipWithError(TooSlowMessage(estimate, max_seconds_per_call).c_str());
+    return;
+  }
+  kernels::ThreadPool pool(threads);
+  for (auto _ : state) {
+    const uint8_t* packed = weights->Next();
+    pool.ParallelRows(shape.rows, matmul.row_tile, [&](int begin, int end) { call_rows(packed, begin, end); });
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  SetCounters(state,
+              {.bytes = static_cast<double>(weights->bytes_per_copy()),
+               .macs = static_cast<double>(shape.rows) * shape.cols * tokens,
+               .reads_memory = true,
+               .int8_macs = true},
+              threads);
+}
+
+}  // namespace
+
+void RegisterTernaryMatmulBenchmarks(const MatmulPlan& plan) {
+  const auto entry = +[](const Kernels& k) { return k.ternary_matmul.matmul; };
+  const double max_seconds = plan.max_seconds_per_call;
+  for (Isa isa : VariantsWithOwnCode(entry)) {
+    for (MatmulShape shape : kTernaryShapes) {
+      for (int tokens : plan.token_counts) {
+        for (int threads : plan.thread_counts) {
+          const std::string name = CaseName({.kernel = "ternary_matmul",
+                                             .variant = kernels::IsaName(isa),
+                                             .shape = ShapeName(shape),
+                                             .tokens = tokens,
+                                             .threads = threads});
+          benchmark::RegisterBenchmark(name.c_str(),
+                                       [=](benchmark::State& state) {
+                                         BenchmarkTernaryMatmul(state, isa, shape, tokens, threads,
+                                                                max_seconds);
+                                       })
+              ->UseRealTime()
+              ->Unit(benchmark::kMicrosecond);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace bitbrain::bench
