@@ -33,7 +33,7 @@ RotatingCopies& Embeddings() {
   return *copies;
 }
 
-void BenchmarkHeadMatmul(benchmark::State& state, Isa isa, int tokens, int threads, double max_seconds_per_call) {
+void BenchmarkHeadMatmul(benchmark::State& state, Isa isa, int tokens, int threads, const MatmulPlan& plan) {
   const kernels::HeadMatmulFn head = kernels::KernelsFor(isa).head_matmul;
   const MatmulShape shape = kHeadShape;
   RotatingCopies* embeddings = nullptr;
@@ -53,8 +53,8 @@ void BenchmarkHeadMatmul(benchmark::State& state, Isa isa, int tokens, int threa
   const double estimate = EstimateCallSeconds(shape.rows, kHeadRowTile, [&](int begin, int end) {
                             call_rows(embeddings->Next(), begin, end);
                           }) / threads;
-  if (estimate > max_seconds_per_call) {
-    state.SkipWithError(TooSlowMessage(estimate, max_seconds_per_call).c_str());
+  if (estimate > plan.max_seconds_per_call) {
+    state.SkipWithError(TooSlowMessage(estimate, plan.max_seconds_per_call).c_str());
     return;
   }
   kernels::ThreadPool pool(threads);
@@ -76,7 +76,6 @@ void BenchmarkHeadMatmul(benchmark::State& state, Isa isa, int tokens, int threa
 
 void RegisterHeadMatmulBenchmarks(const MatmulPlan& plan) {
   const auto entry = +[](const Kernels& k) { return k.head_matmul; };
-  const double max_seconds = plan.max_seconds_per_call;
   for (Isa isa : VariantsWithOwnCode(entry)) {
     for (int tokens : plan.token_counts) {
       for (int threads : plan.thread_counts) {
@@ -87,7 +86,7 @@ void RegisterHeadMatmulBenchmarks(const MatmulPlan& plan) {
                                            .threads = threads});
         benchmark::RegisterBenchmark(name.c_str(),
                                      [=](benchmark::State& state) {
-                                       BenchmarkHeadMatmul(state, isa, tokens, threads, max_seconds);
+                                       BenchmarkHeadMatmul(state, isa, tokens, threads, plan);
                                      })
             ->UseRealTime()
             ->Unit(benchmark::kMicrosecond);

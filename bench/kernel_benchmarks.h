@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/rotating_copies.h"
 #include "kernels/kernels.h"
 
 namespace bitbrain::bench {
@@ -37,6 +38,10 @@ struct MatmulPlan {
   // scalar truth on the head with 128 tokens takes many minutes: a case whose
   // call is estimated to take longer than this is skipped, with a message.
   double max_seconds_per_call = 2;
+  // Ternary weights rotate among copies of at least this many bytes, so that
+  // they come from memory; 0 keeps one copy, hot in cache, which shows the
+  // kernel's compute ceiling (the head is always larger than the cache).
+  size_t ternary_rotation_bytes = kDefaultRotationBytes;
 };
 
 // Seconds one single-threaded call over all `rows` would take, extrapolated

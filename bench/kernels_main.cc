@@ -73,6 +73,8 @@ Flags ParseFlags(int& argc, char** argv, std::vector<std::string>& extra_args) {
       flags.plan.thread_counts = {2};
     } else if (arg.starts_with("--tokens=")) {
       flags.plan.token_counts = ParseCounts("--tokens", arg.substr(std::strlen("--tokens=")));
+    } else if (arg == "--hot_weights") {
+      flags.plan.ternary_rotation_bytes = 0;
     } else if (arg.starts_with("--max_seconds_per_call=")) {
       flags.plan.max_seconds_per_call = ParseSeconds(arg.substr(std::strlen("--max_seconds_per_call=")));
     } else if (arg.starts_with("--threads=")) {
@@ -120,6 +122,9 @@ int Main(int argc, char** argv) {
     for (const auto& [key, value] : Describe(limits)) benchmark::AddCustomContext(key, value);
   }
   benchmark::AddCustomContext("kernels", kernels::DescribeIsa());
+  benchmark::AddCustomContext("ternary_weights", flags.plan.ternary_rotation_bytes > 0
+                                                     ? "rotated copies: read from memory"
+                                                     : "one copy, hot in cache (--hot_weights)");
 
   RegisterVectorKernelBenchmarks();
   RegisterTernaryMatmulBenchmarks(flags.plan);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -41,26 +42,31 @@ bool SummaryReporter::ReportContext(const Context& context) { return display_->R
 
 void SummaryReporter::ReportRuns(const std::vector<Run>& runs) {
   display_->ReportRuns(runs);
-  // With --benchmark_repetitions the median stands for the group; a skipped
-  // case has one run, with its error message.
-  bool has_median = false;
-  for (const Run& run : runs) has_median |= run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-  for (const Run& run : runs) {
-    const bool is_median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-    const bool wanted = run.error_occurred || (has_median ? is_median : run.run_type == Run::RT_Iteration);
-    if (wanted) rows_.push_back(run);
-  }
+  runs_.insert(runs_.end(), runs.begin(), runs.end());
 }
 
 void SummaryReporter::Finalize() {
   display_->Finalize();
-  if (rows_.empty()) return;
+  // With --benchmark_repetitions the median stands for its repetitions (which
+  // are reported before it, each on its own).
+  std::set<std::string> has_median;
+  for (const Run& run : runs_) {
+    if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") has_median.insert(run.run_name.function_name);
+  }
+  std::vector<const Run*> rows;
+  for (const Run& run : runs_) {
+    const bool is_median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+    const bool is_single = run.run_type == Run::RT_Iteration && has_median.count(run.run_name.function_name) == 0;
+    if (run.error_occurred || is_median || is_single) rows.push_back(&run);
+  }
+  if (rows.empty()) return;
   std::ostream& out = *table_stream_;
   char line[256];
   std::snprintf(line, sizeof(line), "\n%-20s %-7s %-12s %4s %3s %12s %8s %8s %6s %6s\n", "kernel", "variant", "shape",
                 "tok", "thr", "us/call", "GB/s", "GMAC/s", "%bw", "%peak");
   out << line;
-  for (const Run& run : rows_) {
+  for (const Run* row : rows) {
+    const Run& run = *row;
     const std::optional<CaseLabel> label = ParseCaseName(run.run_name.function_name);
     if (!label) continue;  // not one of ours
     if (run.error_occurred) {

@@ -29,7 +29,7 @@ class SummaryReporter : public benchmark::BenchmarkReporter {
  private:
   std::unique_ptr<benchmark::BenchmarkReporter> display_;
   std::ostream* table_stream_;
-  std::vector<Run> rows_;
+  std::vector<Run> runs_;
 };
 
 }  // namespace bitbrain::bench

@@ -45,10 +45,11 @@ class QuantizedTokens {
   std::vector<int32_t> q_sum_;
 };
 
-// Rotating copies of random weights packed for `matmul`. Benchmarks are
-// registered so that consecutive ones share a layout and shape: only the
-// latest set is kept, which bounds memory to one set.
-RotatingCopies& PackedWeights(const TernaryMatmul& matmul, MatmulShape shape) {
+// Rotating copies (rotation_bytes in all, one run uses one value) of random
+// weights packed for `matmul`. Benchmarks are registered so that consecutive
+// ones share a layout and shape: only the latest set is kept, which bounds
+// memory to one set.
+RotatingCopies& PackedWeights(const TernaryMatmul& matmul, MatmulShape shape, size_t rotation_bytes) {
   struct Cached {
     decltype(TernaryMatmul::pack) pack = nullptr;
     MatmulShape shape{};
@@ -61,7 +62,7 @@ RotatingCopies& PackedWeights(const TernaryMatmul& matmul, MatmulShape shape) {
     std::vector<uint8_t> i2s(static_cast<size_t>(shape.rows) * shape.cols / 4);
     FillI2sCodes(i2s.data(), i2s.size(), /*seed=*/1);
     cached.copies = std::make_unique<RotatingCopies>(
-        matmul.packed_bytes(shape.rows, shape.cols), kDefaultRotationBytes,
+        matmul.packed_bytes(shape.rows, shape.cols), rotation_bytes,
         [&](uint8_t* first) { matmul.pack(i2s.data(), shape.rows, shape.cols, first); });
     cached.pack = matmul.pack;
     cached.shape = shape;
@@ -70,12 +71,12 @@ RotatingCopies& PackedWeights(const TernaryMatmul& matmul, MatmulShape shape) {
 }
 
 void BenchmarkTernaryMatmul(benchmark::State& state, Isa isa, MatmulShape shape, int tokens, int threads,
-                            double max_seconds_per_call) {
+                            const MatmulPlan& plan) {
   const Kernels& kernels = kernels::KernelsFor(isa);
   const TernaryMatmul& matmul = kernels.ternary_matmul;
   RotatingCopies* weights = nullptr;
   try {
-    weights = &PackedWeights(matmul, shape);
+    weights = &PackedWeights(matmul, shape, plan.ternary_rotation_bytes);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
     return;
@@ -91,8 +92,8 @@ void BenchmarkTernaryMatmul(benchmark::State& state, Isa isa, MatmulShape shape,
   const double estimate = EstimateCallSeconds(shape.rows, matmul.row_tile, [&](int begin, int end) {
                             call_rows(weights->Next(), begin, end);
                           }) / threads;
-  if (estimate > max_seconds_per_call) {
-    state.SkipWithError(TooSlowMessage(estimate, max_seconds_per_call).c_str());
+  if (estimate > plan.max_seconds_per_call) {
+    state.SkipWithError(TooSlowMessage(estimate, plan.max_seconds_per_call).c_str());
     return;
   }
   kernels::ThreadPool pool(threads);
@@ -105,7 +106,7 @@ void BenchmarkTernaryMatmul(benchmark::State& state, Isa isa, MatmulShape shape,
   SetCounters(state,
               {.bytes = static_cast<double>(weights->bytes_per_copy()),
                .macs = static_cast<double>(shape.rows) * shape.cols * tokens,
-               .reads_memory = true,
+               .reads_memory = plan.ternary_rotation_bytes > 0,
                .int8_macs = true},
               threads);
 }
@@ -114,7 +115,6 @@ void BenchmarkTernaryMatmul(benchmark::State& state, Isa isa, MatmulShape shape,
 
 void RegisterTernaryMatmulBenchmarks(const MatmulPlan& plan) {
   const auto entry = +[](const Kernels& k) { return k.ternary_matmul.matmul; };
-  const double max_seconds = plan.max_seconds_per_call;
   for (Isa isa : VariantsWithOwnCode(entry)) {
     for (MatmulShape shape : kTernaryShapes) {
       for (int tokens : plan.token_counts) {
@@ -126,8 +126,7 @@ void RegisterTernaryMatmulBenchmarks(const MatmulPlan& plan) {
                                              .threads = threads});
           benchmark::RegisterBenchmark(name.c_str(),
                                        [=](benchmark::State& state) {
-                                         BenchmarkTernaryMatmul(state, isa, shape, tokens, threads,
-                                                                max_seconds);
+                                         BenchmarkTernaryMatmul(state, isa, shape, tokens, threads, plan);
                                        })
               ->UseRealTime()
               ->Unit(benchmark::kMicrosecond);
