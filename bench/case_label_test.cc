@@ -1,4 +1,3 @@
-#define CATCH_CONFIG_MAIN
 #include "bench/case_label.h"
 
 #include <catch2/catch.hpp>

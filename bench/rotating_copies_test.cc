@@ -1,4 +1,3 @@
-#define CATCH_CONFIG_MAIN
 #include "bench/rotating_copies.h"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,6 @@
 // Both layouts against their description in ternary_layout.h, code by code,
 // from i2s::Get. (The matmuls that stream them are checked in conformance/;
 // this also covers a layout whose kernel this CPU cannot run.)
-#define CATCH_CONFIG_MAIN
 #include "kernels/ternary_layout.h"
 
 #include <catch2/catch.hpp>

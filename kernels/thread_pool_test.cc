@@ -1,4 +1,3 @@
-#define CATCH_CONFIG_MAIN
 #include "kernels/thread_pool.h"
 
 #include <atomic>

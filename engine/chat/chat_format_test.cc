@@ -2,7 +2,6 @@
 // pieces the format tokenizes: "User: " = 1502 25 220, "Hi" = 13347,
 // "Assistant: " = 72803 25 220, "System: " = 2374 25 220,
 // "You are a helpful assistant." = 2675 527 264 11190 18328 13.
-#define CATCH_CONFIG_MAIN
 #include "engine/chat/chat_format.h"
 
 #include <vector>

@@ -1,6 +1,5 @@
 // bitbrain run, chat and logits on the tiny synthetic model, called
 // in-process with stdout (and stdin for chat) redirected.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <unistd.h>

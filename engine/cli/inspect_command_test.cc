@@ -1,5 +1,4 @@
 // bitbrain inspect on small models written to a temporary file.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <unistd.h>

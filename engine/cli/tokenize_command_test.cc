@@ -1,5 +1,4 @@
 // bitbrain tokenize on the synthetic small model (the LLaMA-3 vocabulary).
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <unistd.h>

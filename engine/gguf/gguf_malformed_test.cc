@@ -3,7 +3,6 @@
 //
 // The files are built byte by byte here (not with the Writer, which refuses
 // to produce most of them); the layout of each is spelled out in comments.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <cstring>

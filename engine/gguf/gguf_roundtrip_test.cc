@@ -1,6 +1,5 @@
 // read(write(x)) == x for every value type, arrays, alignments and tensors of
 // every supported type; the file writer's atomic write and progress reports.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <unistd.h>

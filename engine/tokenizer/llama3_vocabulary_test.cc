@@ -2,7 +2,6 @@
 // model). Expected ids are llama3-tokenizer-js's: most are the package's own
 // tests (test/node-test.js); the broad comparison is
 // //conformance/tokenizer:tokenizer_conformance_test.
-#define CATCH_CONFIG_MAIN
 #include <string>
 #include <vector>
 

@@ -1,7 +1,6 @@
 // The scalar f16 conversions against float64 math and against an
 // independent nearest-value search (no hardware here; f16c_test.cc compares
 // with the F16C instructions).
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <bit>

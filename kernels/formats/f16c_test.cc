@@ -2,7 +2,6 @@
 // vcvtph2ps on all 65536 f16 values, vcvtps2ph (imm8 = 0: round to nearest
 // even) on f32 edge cases and ten million random bit patterns.
 // Compiled with -mf16c; the machines this project targets all have F16C.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <immintrin.h>

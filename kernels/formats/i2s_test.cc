@@ -4,7 +4,6 @@
 //   element j of a 128-element block sits in byte j % 32 of the block's 32
 //   bytes, bits (7 - 2*(j/32)) .. (6 - 2*(j/32)); code = ternary + 1.
 //   The float32 scale follows the last block, at byte n/4; then 28 bytes.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <cstring>

@@ -2,7 +2,6 @@
 // writer-made seeds and systematic mutations of them: every truncation, and
 // every single-bit flip and 0x00/0xFF byte of the structure (the part before
 // the tensor data, whose values the reader does not interpret).
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include "engine/gguf/fuzz/fuzz_seeds.h"
