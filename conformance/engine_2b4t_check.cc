@@ -30,7 +30,7 @@ int Check(const std::string& path, int prompt_tokens, int steps, int threads) {
 
   auto start = std::chrono::steady_clock::now();
   const gguf::File file = gguf::File::Open(path);
-  const GreedyRun expected = ReferenceGreedy(file, prompt, steps);
+  const DecodeRun expected = ReferenceGreedy(file, prompt, steps);
   std::printf("reference: %d prompt tokens + %d steps in %.1f s\n", prompt_tokens, steps,
               SecondsSince(start));
 
@@ -45,7 +45,7 @@ int Check(const std::string& path, int prompt_tokens, int steps, int threads) {
     start = std::chrono::steady_clock::now();
     std::vector<std::vector<int32_t>> prompts = {prompt};
     if (batching == Batching::kTogether) prompts.push_back(other);
-    const GreedyRun actual = EngineGreedy(engine, prompts, steps, batching)[0];
+    const DecodeRun actual = EngineGreedy(engine, prompts, steps, batching)[0];
     const std::string difference = FirstDifference(expected, actual, prompt_tokens, vocab);
     const char* mode = batching == Batching::kTogether ? "batched with another" : "alone";
     if (!difference.empty()) {

@@ -23,13 +23,13 @@ TEST_CASE("2b4t: the first tokens' logits equal the reference's") {
   const std::vector<std::vector<int32_t>> prompts = {{128000, 9906, 1917}, {128000, 791}};
   constexpr int kSteps = 2;
   const gguf::File file = gguf::File::Open(path);
-  std::vector<GreedyRun> expected;
+  std::vector<DecodeRun> expected;
   for (const std::vector<int32_t>& prompt : prompts)
     expected.push_back(ReferenceGreedy(file, prompt, kSteps));
   for (const kernels::Isa isa : kernels::SupportedIsas()) {
     if (isa == kernels::Isa::kScalar) continue;  // hours on this model; tiny covers it
     runtime::Engine engine(path, {.threads = 2, .prefill_chunk = 2, .isa = isa});
-    const std::vector<GreedyRun> actual =
+    const std::vector<DecodeRun> actual =
         EngineGreedy(engine, prompts, kSteps, Batching::kTogether);
     for (size_t i = 0; i < prompts.size(); ++i) {
       INFO(kernels::IsaName(isa) << ", prompt " << i);

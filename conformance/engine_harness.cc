@@ -13,10 +13,10 @@ int32_t Argmax(std::span<const float> logits) {
   return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
-GreedyRun ReferenceGreedy(const gguf::File& file, std::span<const int32_t> prompt, int steps) {
+DecodeRun ReferenceGreedy(const gguf::File& file, std::span<const int32_t> prompt, int steps) {
   reference::ReferenceModel model(file);
   const int vocab = model.config().vocab_size;
-  GreedyRun run;
+  DecodeRun run;
   const reference::Matrix prompt_logits = model.Forward(prompt, reference::Logits::kAll);
   run.logits.assign(prompt_logits.data(), prompt_logits.data() + prompt_logits.size());
   for (int step = 0; step < steps; ++step) {
@@ -28,13 +28,13 @@ GreedyRun ReferenceGreedy(const gguf::File& file, std::span<const int32_t> promp
   return run;
 }
 
-std::vector<GreedyRun> EngineGreedy(runtime::Engine& engine,
+std::vector<DecodeRun> EngineDecode(runtime::Engine& engine,
                                     const std::vector<std::vector<int32_t>>& prompts, int steps,
-                                    Batching batching) {
+                                    Batching batching, const ChooseToken& choose) {
   const size_t vocab = engine.config().vocab_size;
   const size_t n = prompts.size();
   std::vector<runtime::Sequence> sequences;
-  std::vector<GreedyRun> runs(n);
+  std::vector<DecodeRun> runs(n);
   for (size_t i = 0; i < n; ++i) {
     sequences.push_back(engine.NewSequence());
     runs[i].logits.resize(prompts[i].size() * vocab);
@@ -44,12 +44,12 @@ std::vector<GreedyRun> EngineGreedy(runtime::Engine& engine,
     std::vector<runtime::SequenceBatch> batch;
     std::vector<int32_t> next(n);
     for (size_t i = first; i < last; ++i) {
-      GreedyRun& run = runs[i];
+      DecodeRun& run = runs[i];
       if (prefill) {
         batch.push_back(
             {&sequences[i], prompts[i], static_cast<int>(prompts[i].size()), run.logits});
       } else {
-        next[i] = Argmax(std::span(run.logits).last(vocab));
+        next[i] = choose(i, std::span(run.logits).last(vocab));
         run.fed.push_back(next[i]);
         run.logits.resize(run.logits.size() + vocab);
         batch.push_back({&sequences[i], {&next[i], 1}, 1, std::span(run.logits).last(vocab)});
@@ -69,6 +69,13 @@ std::vector<GreedyRun> EngineGreedy(runtime::Engine& engine,
   return runs;
 }
 
+std::vector<DecodeRun> EngineGreedy(runtime::Engine& engine,
+                                    const std::vector<std::vector<int32_t>>& prompts, int steps,
+                                    Batching batching) {
+  return EngineDecode(engine, prompts, steps, batching,
+                      [](size_t, std::span<const float> logits) { return Argmax(logits); });
+}
+
 std::vector<int32_t> PseudoRandomTokens(int count, int vocab, uint32_t seed) {
   std::vector<int32_t> tokens(count);
   uint32_t state = seed;
@@ -79,7 +86,7 @@ std::vector<int32_t> PseudoRandomTokens(int count, int vocab, uint32_t seed) {
   return tokens;
 }
 
-std::string FirstDifference(const GreedyRun& expected, const GreedyRun& actual, int prompt_length,
+std::string FirstDifference(const DecodeRun& expected, const DecodeRun& actual, int prompt_length,
                             int vocab) {
   if (expected.logits.size() != actual.logits.size()) {
     return "logits sizes differ: " + std::to_string(expected.logits.size()) + " vs " +

@@ -34,12 +34,12 @@ std::string Describe(const Case& c) {
 void CheckCases(const std::string& path, const std::vector<std::vector<int32_t>>& prompts,
                 const std::vector<Case>& cases) {
   const gguf::File file = gguf::File::Open(path);
-  std::vector<GreedyRun> expected;
+  std::vector<DecodeRun> expected;
   for (const std::vector<int32_t>& prompt : prompts)
     expected.push_back(ReferenceGreedy(file, prompt, kSteps));
   for (const Case& c : cases) {
     runtime::Engine engine(path, {.threads = c.threads, .prefill_chunk = c.chunk, .isa = c.isa});
-    const std::vector<GreedyRun> actual = EngineGreedy(engine, prompts, kSteps, c.batching);
+    const std::vector<DecodeRun> actual = EngineGreedy(engine, prompts, kSteps, c.batching);
     const int vocab = engine.config().vocab_size;
     for (size_t i = 0; i < prompts.size(); ++i) {
       INFO(Describe(c) << ", prompt " << i << " of " << prompts[i].size() << " tokens");

@@ -20,6 +20,16 @@ void AddModelFlags(CLI::App& command, ModelFlags& flags) {
   command.add_option("--isa", flags.isa, "Kernel variant: scalar, avx2, avx512 (default: best)");
 }
 
+std::string ModelPath(const std::string& model_flag) {
+  if (!model_flag.empty()) return model_flag;
+  const std::string path = synthetic::EnsureDefaultModel();
+  std::fprintf(stderr,
+               "bitbrain: no --model given: using the built-in synthetic model %s, whose "
+               "weights are random (its text is gibberish)\n",
+               path.c_str());
+  return path;
+}
+
 LoadedModel::LoadedModel(const std::string& path, const runtime::EngineOptions& options)
     : tokenizer(tokenizer::Tokenizer::FromGguf(gguf::File::Open(path))), engine(path, options) {}
 
@@ -33,15 +43,7 @@ std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
       throw std::invalid_argument("unknown --isa " + flags.isa + " (scalar, avx2, avx512)");
     }
   }
-  std::string path = flags.model;
-  if (path.empty()) {
-    path = synthetic::EnsureDefaultModel();
-    std::fprintf(stderr,
-                 "bitbrain: no --model given: using the built-in synthetic model %s, whose "
-                 "weights are random (its text is gibberish)\n",
-                 path.c_str());
-  }
-  return std::make_unique<LoadedModel>(path, options);
+  return std::make_unique<LoadedModel>(ModelPath(flags.model), options);
 }
 
 void AddSamplingFlags(CLI::App& command, generate::SamplingParams& params) {

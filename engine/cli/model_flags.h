@@ -23,6 +23,10 @@ struct ModelFlags {
 
 void AddModelFlags(CLI::App& command, ModelFlags& flags);
 
+// The model file --model names; without it, the built-in default model (made
+// if missing), with a one-line notice on stderr that its weights are random.
+std::string ModelPath(const std::string& model_flag);
+
 // A model ready to run: its engine and its tokenizer.
 struct LoadedModel {
   LoadedModel(const std::string& path, const runtime::EngineOptions& options);

@@ -1,4 +1,4 @@
-// bitbrain tokenize --model FILE (TEXT | --file F) [--ids-only] [--no-bos]:
+// bitbrain tokenize [--model FILE] (TEXT | --file F) [--ids-only] [--no-bos]:
 // the token ids of a text and the piece each stands for, as llama-tokenize
 // prints them. BOS comes first, as the engine feeds a prompt to the model.
 #include <fstream>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "engine/cli/commands.h"
+#include "engine/cli/model_flags.h"
 #include "engine/gguf/gguf.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "engine/tokenizer/utf8.h"
@@ -31,7 +32,7 @@ std::string ReadTextFile(const std::string& path) {
 }
 
 void Tokenize(const TokenizeOptions& options, std::ostream& out) {
-  const gguf::File file = gguf::File::Open(options.model);
+  const gguf::File file = gguf::File::Open(ModelPath(options.model));
   const tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::FromGguf(file);
   std::vector<int32_t> ids;
   if (!options.no_bos) ids.push_back(tokenizer.special().bos);
@@ -58,7 +59,8 @@ void AddTokenizeCommand(CLI::App& app) {
   auto options = std::make_shared<TokenizeOptions>();
   CLI::App* command = app.add_subcommand(
       "tokenize", "Print the tokens of a text: ids and the pieces they stand for");
-  command->add_option("--model,-m", options->model, "GGUF model file")->required();
+  command->add_option("--model,-m", options->model,
+                      "GGUF model file (default: the built-in synthetic model)");
   CLI::Option* text = command->add_option("text", options->text, "The text to tokenize");
   CLI::Option* file = command->add_option("--file,-f", options->file, "Tokenize this file's bytes");
   text->excludes(file);
