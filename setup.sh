@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   libeigen3-dev catch2 libbenchmark-dev libbenchmark-tools python3-scipy
   libcpp-httplib-dev nlohmann-json3-dev libpcre2-dev libcli11-dev
   clang libclang-rt-14-dev  # libFuzzer and sanitizers
+  chromium  # the /chat page's test, driven by playwright-core (serve/client_tests)
 )
 
 cd "$(dirname "$0")"

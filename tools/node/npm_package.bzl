@@ -1,6 +1,7 @@
 """An npm package installed by ./setup.sh into tools/node/node_modules, as a
-Bazel repository: the package's files as package/<path>, plus `:node`, the
-machine's Node.js, to run them with.
+Bazel repository: the package's files as package/<path> (all of them as
+`:files`, for tests that load the whole package), plus `:node`, the machine's
+Node.js, to run them with.
 
 Bazel never installs anything: when the package is missing or is not the
 version tools/node/package-lock.json pins, the build stops with "run
@@ -35,7 +36,11 @@ def _npm_package_impl(ctx):
 
     ctx.symlink(installed, "package")
     ctx.symlink(node, "node")
-    ctx.file("BUILD.bazel", 'exports_files(["node"] + glob(["package/**"]))\n')
+    ctx.file("BUILD.bazel", "\n".join([
+        'exports_files(["node"] + glob(["package/**"]))',
+        'filegroup(name = "files", srcs = glob(["package/**"]), visibility = ["//visibility:public"])',
+        "",
+    ]))
 
 npm_package = repository_rule(
     implementation = _npm_package_impl,

@@ -1,0 +1,41 @@
+// The one place where a slot's sampling state and a step's logits become the
+// next token (and, when asked, its log-probability and the most likely
+// alternatives). A screened LM head that returns only candidate logits can
+// replace the full row here without touching the scheduler.
+#ifndef BITBRAIN_SERVE_TOKEN_CHOICE_H_
+#define BITBRAIN_SERVE_TOKEN_CHOICE_H_
+
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "engine/generate/sampler.h"
+
+namespace bitbrain::serve {
+
+// A token with its log-probability under the model (the raw logits'
+// log-softmax, before sampling parameters) and the `top` most likely tokens.
+struct TokenLogprob {
+  int32_t token = 0;
+  double logprob = 0;
+  std::vector<std::pair<int32_t, double>> top;  // most likely first
+};
+
+struct TokenChoice {
+  int32_t token = 0;
+  TokenLogprob logprob;  // filled only when asked for
+};
+
+// Samples the next token from `logits`, records it in the sampler (for the
+// penalties), and with `want_logprob` computes its log-probability and
+// `top_logprobs` alternatives.
+TokenChoice ChooseToken(generate::Sampler& sampler, std::span<const float> logits,
+                        bool want_logprob, int top_logprobs);
+
+// log softmax(logits)[token], in double.
+double LogProbability(std::span<const float> logits, int32_t token);
+
+}  // namespace bitbrain::serve
+
+#endif  // BITBRAIN_SERVE_TOKEN_CHOICE_H_
