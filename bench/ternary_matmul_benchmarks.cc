@@ -1,5 +1,6 @@
-// Ternary matmul (BitLinear) benchmarks: weights in each variant's packed
-// layout, rotated among copies far larger than the L3 so that every call
+// Ternary matmul (BitLinear) benchmarks, for each weight layout of the
+// registry ("ternary_matmul": 2 bits per weight, "compact_ternary_matmul":
+// 1.6): weights in each variant's packed layout, rotated among copies far larger than the L3 so that every call
 // streams its weights from memory; rows split by the shared thread pool.
 #include <memory>
 #include <stdexcept>
@@ -70,10 +71,10 @@ RotatingCopies& PackedWeights(const TernaryMatmul& matmul, MatmulShape shape, si
   return *cached.copies;
 }
 
-void BenchmarkTernaryMatmul(benchmark::State& state, Isa isa, MatmulShape shape, int tokens, int threads,
-                            const MatmulPlan& plan) {
+void BenchmarkTernaryMatmul(benchmark::State& state, Isa isa, kernels::TernaryLayout layout, MatmulShape shape,
+                            int tokens, int threads, const MatmulPlan& plan) {
   const Kernels& kernels = kernels::KernelsFor(isa);
-  const TernaryMatmul& matmul = kernels.ternary_matmul;
+  const TernaryMatmul& matmul = kernels.ternary(layout);
   RotatingCopies* weights = nullptr;
   try {
     weights = &PackedWeights(matmul, shape, plan.ternary_rotation_bytes);
@@ -114,22 +115,28 @@ void BenchmarkTernaryMatmul(benchmark::State& state, Isa isa, MatmulShape shape,
 }  // namespace
 
 void RegisterTernaryMatmulBenchmarks(const MatmulPlan& plan) {
-  const auto entry = +[](const Kernels& k) { return k.ternary_matmul.matmul; };
-  for (Isa isa : VariantsWithOwnCode(entry)) {
-    for (MatmulShape shape : kTernaryShapes) {
-      for (int tokens : plan.token_counts) {
-        for (int threads : plan.thread_counts) {
-          const std::string name = CaseName({.kernel = "ternary_matmul",
-                                             .variant = kernels::IsaName(isa),
-                                             .shape = ShapeName(shape),
-                                             .tokens = tokens,
-                                             .threads = threads});
-          benchmark::RegisterBenchmark(name.c_str(),
-                                       [=](benchmark::State& state) {
-                                         BenchmarkTernaryMatmul(state, isa, shape, tokens, threads, plan);
-                                       })
-              ->UseRealTime()
-              ->Unit(benchmark::kMicrosecond);
+  using kernels::TernaryLayout;
+  for (TernaryLayout layout : kernels::kTernaryLayouts) {
+    const auto entry = layout == TernaryLayout::kCompact
+                           ? +[](const Kernels& k) { return k.compact_ternary_matmul.matmul; }
+                           : +[](const Kernels& k) { return k.ternary_matmul.matmul; };
+    const std::string family = layout == TernaryLayout::kCompact ? "compact_ternary_matmul" : "ternary_matmul";
+    for (Isa isa : VariantsWithOwnCode(entry)) {
+      for (MatmulShape shape : kTernaryShapes) {
+        for (int tokens : plan.token_counts) {
+          for (int threads : plan.thread_counts) {
+            const std::string name = CaseName({.kernel = family,
+                                               .variant = kernels::IsaName(isa),
+                                               .shape = ShapeName(shape),
+                                               .tokens = tokens,
+                                               .threads = threads});
+            benchmark::RegisterBenchmark(name.c_str(),
+                                         [=](benchmark::State& state) {
+                                           BenchmarkTernaryMatmul(state, isa, layout, shape, tokens, threads, plan);
+                                         })
+                ->UseRealTime()
+                ->Unit(benchmark::kMicrosecond);
+          }
         }
       }
     }

@@ -98,15 +98,21 @@ std::vector<float> SpecTernaryMatmul(const TernaryWeights& w, const std::vector<
   return y;
 }
 
-std::vector<uint8_t> PackFor(const kernels::Kernels& k, const TernaryWeights& w) {
-  std::vector<uint8_t> packed(k.ternary_matmul.packed_bytes(w.rows, w.cols));
-  k.ternary_matmul.pack(w.i2s.data(), w.rows, w.cols, packed.data());
+std::string TernaryVariant::Name() const {
+  return std::string(kernels::IsaName(kernels->isa)) + "/" + kernels::TernaryLayoutName(layout);
+}
+
+std::vector<uint8_t> PackFor(const TernaryVariant& v, const TernaryWeights& w) {
+  std::vector<uint8_t> packed(v.matmul().packed_bytes(w.rows, w.cols));
+  v.matmul().pack(w.i2s.data(), w.rows, w.cols, packed.data());
   return packed;
 }
 
-std::vector<float> RunTernaryMatmul(const kernels::Kernels& k, kernels::ThreadPool& pool,
+std::vector<float> RunTernaryMatmul(const TernaryVariant& v, kernels::ThreadPool& pool,
                                     const TernaryWeights& w, const std::vector<uint8_t>& packed,
                                     const std::vector<float>& x, int tokens) {
+  const kernels::Kernels& k = *v.kernels;
+  const kernels::TernaryMatmul& matmul = v.matmul();
   std::vector<int8_t> q(static_cast<size_t>(tokens) * w.cols);
   std::vector<float> scale(tokens);
   std::vector<int32_t> q_sum(tokens);
@@ -117,9 +123,9 @@ std::vector<float> RunTernaryMatmul(const kernels::Kernels& k, kernels::ThreadPo
   const kernels::QuantizedActivations activations{q.data(), static_cast<size_t>(w.cols),
                                                   scale.data(), q_sum.data(), tokens};
   std::vector<float> y(static_cast<size_t>(tokens) * w.rows);
-  pool.ParallelRows(w.rows, k.ternary_matmul.row_tile, [&](int begin, int end) {
-    k.ternary_matmul.matmul(packed.data(), w.rows, w.cols, w.scale, activations, begin, end,
-                            y.data(), static_cast<size_t>(w.rows));
+  pool.ParallelRows(w.rows, matmul.row_tile, [&](int begin, int end) {
+    matmul.matmul(packed.data(), w.rows, w.cols, w.scale, activations, begin, end, y.data(),
+                  static_cast<size_t>(w.rows));
   });
   return y;
 }
@@ -134,6 +140,14 @@ kernels::ThreadPool& Pool(int threads) {
 std::vector<const kernels::Kernels*> RunnableVariants() {
   std::vector<const kernels::Kernels*> variants;
   for (kernels::Isa isa : kernels::SupportedIsas()) variants.push_back(&kernels::KernelsFor(isa));
+  return variants;
+}
+
+std::vector<TernaryVariant> RunnableTernaryVariants() {
+  std::vector<TernaryVariant> variants;
+  for (const kernels::Kernels* k : RunnableVariants()) {
+    for (kernels::TernaryLayout layout : kernels::kTernaryLayouts) variants.push_back({k, layout});
+  }
   return variants;
 }
 

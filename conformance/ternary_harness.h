@@ -45,12 +45,21 @@ QuantizedToken SpecQuantize(const float* x, int cols);
 std::vector<float> SpecTernaryMatmul(const TernaryWeights& w, const std::vector<float>& x,
                                      int tokens);
 
-// Weights repacked into a variant's layout.
-std::vector<uint8_t> PackFor(const kernels::Kernels& k, const TernaryWeights& w);
+// A kernel variant with one of its ternary weight layouts.
+struct TernaryVariant {
+  const kernels::Kernels* kernels;
+  kernels::TernaryLayout layout;
 
-// y[t * rows + r] computed by variant k: its quantization, its matmul on
-// `packed` (= PackFor(k, w)), rows split over `pool`.
-std::vector<float> RunTernaryMatmul(const kernels::Kernels& k, kernels::ThreadPool& pool,
+  const kernels::TernaryMatmul& matmul() const { return kernels->ternary(layout); }
+  std::string Name() const;  // e.g. "avx2/compact"
+};
+
+// Weights repacked into a variant's layout.
+std::vector<uint8_t> PackFor(const TernaryVariant& v, const TernaryWeights& w);
+
+// y[t * rows + r] computed by variant v: its quantization, its matmul on
+// `packed` (= PackFor(v, w)), rows split over `pool`.
+std::vector<float> RunTernaryMatmul(const TernaryVariant& v, kernels::ThreadPool& pool,
                                     const TernaryWeights& w, const std::vector<uint8_t>& packed,
                                     const std::vector<float>& x, int tokens);
 
@@ -59,6 +68,9 @@ kernels::ThreadPool& Pool(int threads);
 
 // The variants this CPU can run, scalar first.
 std::vector<const kernels::Kernels*> RunnableVariants();
+
+// Each of those with each ternary layout (scalar 2-bit first: the truth).
+std::vector<TernaryVariant> RunnableTernaryVariants();
 
 // How FirstDifference compares NaNs: by their bits (variants against the
 // scalar kernel), or any NaN as equal to any other (against the spec, which

@@ -1,5 +1,5 @@
-// Every ternary matmul variant in the registry against the scalar kernel, bit
-// for bit, and the scalar kernel against the spec (ternary_harness.h): the
+// Every ternary matmul variant in the registry, with each of its weight
+// layouts, against the scalar kernel on the 2-bit layout, bit for bit, and the scalar kernel against the spec (ternary_harness.h): the
 // 2B4T shapes, odd row counts, every K from 128 to 6912, 1..130 tokens, 1-3
 // threads, and adversarial weights and activations.
 #include <catch2/catch.hpp>
@@ -12,22 +12,20 @@
 namespace bitbrain::conformance {
 namespace {
 
-using kernels::IsaName;
-using kernels::Kernels;
-
 // Checks every variant on every thread count against the scalar result, and
 // returns that result.
 std::vector<float> CheckVariants(const TernaryWeights& w, const std::vector<float>& x,
                                  int tokens, std::initializer_list<int> thread_counts) {
-  const Kernels& scalar = kernels::KernelsFor(kernels::Isa::kScalar);
+  const TernaryVariant scalar{&kernels::KernelsFor(kernels::Isa::kScalar),
+                              kernels::TernaryLayout::kTwoBit};
   const std::vector<float> truth =
       RunTernaryMatmul(scalar, Pool(1), w, PackFor(scalar, w), x, tokens);
-  for (const Kernels* k : RunnableVariants()) {
-    const std::vector<uint8_t> packed = PackFor(*k, w);
+  for (const TernaryVariant& v : RunnableTernaryVariants()) {
+    const std::vector<uint8_t> packed = PackFor(v, w);
     for (int threads : thread_counts) {
-      INFO(IsaName(k->isa) << ": " << w.rows << " rows x " << w.cols << " cols, " << tokens
-                           << " tokens, " << threads << " threads");
-      CHECK(FirstDifference(RunTernaryMatmul(*k, Pool(threads), w, packed, x, tokens), truth,
+      INFO(v.Name() << ": " << w.rows << " rows x " << w.cols << " cols, " << tokens
+                    << " tokens, " << threads << " threads");
+      CHECK(FirstDifference(RunTernaryMatmul(v, Pool(threads), w, packed, x, tokens), truth,
                             w.rows) == "");
     }
   }
@@ -93,14 +91,14 @@ TEST_CASE("a token's result does not depend on its batch") {
   const TernaryWeights w = MakeWeights(70, 512, WeightFill::kRandom, 400);
   const int tokens = 19;
   const std::vector<float> x = RandomActivations(tokens, w.cols, 401);
-  for (const Kernels* k : RunnableVariants()) {
-    const std::vector<uint8_t> packed = PackFor(*k, w);
-    const std::vector<float> batch = RunTernaryMatmul(*k, Pool(2), w, packed, x, tokens);
+  for (const TernaryVariant& v : RunnableTernaryVariants()) {
+    const std::vector<uint8_t> packed = PackFor(v, w);
+    const std::vector<float> batch = RunTernaryMatmul(v, Pool(2), w, packed, x, tokens);
     for (int t = 0; t < tokens; ++t) {
       const std::vector<float> one(x.begin() + t * w.cols, x.begin() + (t + 1) * w.cols);
       const std::vector<float> alone(batch.begin() + t * w.rows, batch.begin() + (t + 1) * w.rows);
-      INFO(IsaName(k->isa) << ": token " << t);
-      CHECK(FirstDifference(RunTernaryMatmul(*k, Pool(1), w, packed, one, 1), alone, w.rows) == "");
+      INFO(v.Name() << ": token " << t);
+      CHECK(FirstDifference(RunTernaryMatmul(v, Pool(1), w, packed, one, 1), alone, w.rows) == "");
     }
   }
 }

@@ -48,9 +48,22 @@ using TernaryMatmulFn = void (*)(const uint8_t* packed, int rows, int cols, floa
                                  const QuantizedActivations& x, int row_begin, int row_end,
                                  float* y, size_t y_stride);
 
+// The ternary weight layouts every variant offers. Both hold the same ternary
+// values, so every dot product is the same integer and the results are the
+// same bits: 2 bits per weight (I2_S's codes, rearranged), or compact, 1.6 bits
+// per weight (base-3, kernels/ternary_layout.h), which decoding reads 20% fewer
+// bytes of and spends more instructions on.
+enum class TernaryLayout { kTwoBit, kCompact };
+inline constexpr TernaryLayout kTernaryLayouts[] = {TernaryLayout::kTwoBit,
+                                                    TernaryLayout::kCompact};
+const char* TernaryLayoutName(TernaryLayout layout);  // "2bit", "compact"
+
 // A ternary matmul and its weight layout. Weights are repacked once, at load
 // time, from the file's I2_S bytes into the layout the kernel streams best.
 struct TernaryMatmul {
+  // Names the packed bytes (e.g. for a cache of them); a new version of a
+  // layout gets a new name.
+  const char* layout;
   int row_tile;  // rows are split among threads in multiples of this
   // Bytes of the packed layout of a rows x cols weight matrix.
   size_t (*packed_bytes)(int rows, int cols);
@@ -117,7 +130,8 @@ using ToF16Fn = void (*)(const float* x, int n, uint16_t* out);
 struct Kernels {
   Isa isa;
   QuantizeActivationsFn quantize_activations;
-  TernaryMatmul ternary_matmul;
+  TernaryMatmul ternary_matmul;          // TernaryLayout::kTwoBit
+  TernaryMatmul compact_ternary_matmul;  // TernaryLayout::kCompact
   HeadMatmulFn head_matmul;
   RmsNormFn rmsnorm;
   RopeFn rope;
@@ -130,6 +144,10 @@ struct Kernels {
   AddFn add;
   RoundF16Fn round_f16;
   ToF16Fn to_f16;
+
+  const TernaryMatmul& ternary(TernaryLayout layout) const {
+    return layout == TernaryLayout::kCompact ? compact_ternary_matmul : ternary_matmul;
+  }
 };
 
 // The table of one variant (whether or not this CPU can run it).

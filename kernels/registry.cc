@@ -13,8 +13,11 @@ namespace {
 constexpr Kernels kScalarKernels = {
     .isa = Isa::kScalar,
     .quantize_activations = scalar::QuantizeActivations,
-    .ternary_matmul = {scalar::kTernaryRowTile, scalar::TernaryPackedBytes, scalar::TernaryPack,
-                       scalar::TernaryMatmul},
+    .ternary_matmul = {"i2s", scalar::kTernaryRowTile, scalar::TernaryPackedBytes,
+                       scalar::TernaryPack, scalar::TernaryMatmul},
+    .compact_ternary_matmul = {"base3-1row-v1", scalar::kTernaryRowTile,
+                               scalar::CompactTernaryPackedBytes, scalar::CompactTernaryPack,
+                               scalar::CompactTernaryMatmul},
     .head_matmul = scalar::HeadMatmul,
     .rmsnorm = scalar::RmsNorm,
     .rope = scalar::Rope,
@@ -32,8 +35,11 @@ constexpr Kernels kScalarKernels = {
 constexpr Kernels kAvx2Kernels = {
     .isa = Isa::kAvx2,
     .quantize_activations = avx2::QuantizeActivations,
-    .ternary_matmul = {avx2::kTernaryRowTile, avx2::TernaryPackedBytes, avx2::TernaryPack,
-                       avx2::TernaryMatmul},
+    .ternary_matmul = {"i2s-4rows-v1", avx2::kTernaryRowTile, avx2::TernaryPackedBytes,
+                       avx2::TernaryPack, avx2::TernaryMatmul},
+    .compact_ternary_matmul = {"base3-4rows-v1", avx2::kTernaryRowTile,
+                               avx2::CompactTernaryPackedBytes, avx2::CompactTernaryPack,
+                               avx2::CompactTernaryMatmul},
     .head_matmul = avx2::HeadMatmul,
     .rmsnorm = avx2::RmsNorm,
     .rope = avx2::Rope,
@@ -51,8 +57,13 @@ constexpr Kernels kAvx2Kernels = {
 constexpr Kernels kAvx512Kernels = {
     .isa = Isa::kAvx512,
     .quantize_activations = avx512::QuantizeActivations,
-    .ternary_matmul = {avx512::kTernaryRowTile, avx512::TernaryPackedBytes, avx512::TernaryPack,
-                       avx512::TernaryMatmul},
+    .ternary_matmul = {"2bit-16rows-v1", avx512::kTernaryRowTile, avx512::TernaryPackedBytes,
+                       avx512::TernaryPack, avx512::TernaryMatmul},
+    // The AVX2 kernel: an AVX-512 one could not be run on the machines this
+    // was written on, and untested code is worse than none.
+    .compact_ternary_matmul = {"base3-4rows-v1", avx2::kTernaryRowTile,
+                               avx2::CompactTernaryPackedBytes, avx2::CompactTernaryPack,
+                               avx2::CompactTernaryMatmul},
     .head_matmul = avx512::HeadMatmul,
     .rmsnorm = avx512::RmsNorm,
     .rope = avx512::Rope,
@@ -82,5 +93,9 @@ const Kernels& KernelsFor(Isa isa) {
 }
 
 const Kernels& ActiveKernels() { return KernelsFor(ActiveIsa()); }
+
+const char* TernaryLayoutName(TernaryLayout layout) {
+  return layout == TernaryLayout::kCompact ? "compact" : "2bit";
+}
 
 }  // namespace bitbrain::kernels

@@ -1,6 +1,9 @@
 #include "kernels/ternary_layout.h"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
+#include <vector>
 
 #include "kernels/formats/i2s.h"
 
@@ -14,6 +17,12 @@ constexpr uint8_t kZeroCodes = 0x55;  // four codes 1 (ternary 0): padding rows
 size_t GroupedLayoutBytes(int rows, int cols, int group_rows) {
   const size_t groups = (static_cast<size_t>(rows) + group_rows - 1) / group_rows;
   return groups * group_rows * static_cast<size_t>(cols) / 4;
+}
+
+size_t Base3LayoutBytes(int rows, int cols, int group_rows) {
+  const size_t groups = (static_cast<size_t>(rows) + group_rows - 1) / group_rows;
+  const size_t blocks = (static_cast<size_t>(cols) + kBase3BlockColumns - 1) / kBase3BlockColumns;
+  return groups * group_rows * blocks * kBase3BlockBytes;
 }
 
 void PackBlockInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out) {
@@ -54,6 +63,55 @@ void PackRowInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, 
         uint32_t packed = 0;
         for (int s = 0; s < 4; ++s) packed |= ((words[s] >> shift) & 0x03030303u) << (2 * s);
         std::memcpy(row_out + k0 / kChunkColumns * chunk_bytes, &packed, 4);
+      }
+    }
+  }
+}
+
+void PackBase3(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out) {
+  const int blocks = (cols + kBase3BlockColumns - 1) / kBase3BlockColumns;
+  const size_t row_bytes = static_cast<size_t>(cols) / 4;
+  // Where each code of each word comes from, as an offset in a block.
+  static constexpr auto kColumns = [] {
+    std::array<uint8_t, kBase3BlockBytes / 2 * kBase3CodesPerWord> columns{};
+    for (int word = 0; word < kBase3BlockBytes / 2; ++word) {
+      for (int j = 0; j < kBase3CodesPerWord; ++j) {
+        columns[word * kBase3CodesPerWord + j] = static_cast<uint8_t>(Base3Column(word, j));
+      }
+    }
+    return columns;
+  }();
+  // One row's codes (ternary + 1), padded with 1 (weight 0) to whole blocks.
+  std::vector<uint8_t> codes(static_cast<size_t>(blocks) * kBase3BlockColumns);
+  for (int row0 = 0; row0 < rows; row0 += group_rows) {
+    uint8_t* group = out + static_cast<size_t>(row0) * blocks * kBase3BlockBytes;
+    for (int j = 0; j < group_rows; ++j) {
+      std::fill(codes.begin(), codes.end(), uint8_t{1});
+      if (row0 + j < rows) {
+        const uint8_t* row = i2s + (row0 + j) * row_bytes;
+        for (int block = 0; block < cols / 128; ++block) {
+          uint8_t* block_codes = codes.data() + block * 128;
+          for (int p = 0; p < 32; ++p) {
+            const uint8_t byte = row[block * 32 + p];
+            block_codes[p] = byte >> 6;
+            block_codes[32 + p] = (byte >> 4) & 3;
+            block_codes[64 + p] = (byte >> 2) & 3;
+            block_codes[96 + p] = byte & 3;
+          }
+        }
+      }
+      for (int block = 0; block < blocks; ++block) {
+        uint8_t* words = group + (static_cast<size_t>(block) * group_rows + j) * kBase3BlockBytes;
+        const uint8_t* block_codes = codes.data() + block * kBase3BlockColumns;
+        for (int word = 0; word < kBase3BlockBytes / 2; ++word) {
+          uint32_t v = 0;  // the codes as a base-3 number, code 0 most significant
+          for (int code = 0; code < kBase3CodesPerWord; ++code) {
+            v = v * 3 + block_codes[kColumns[word * kBase3CodesPerWord + code]];
+          }
+          const uint32_t x = (v * 65536 + 59048) / 59049;  // ceil(v * 2^16 / 3^10)
+          words[2 * word] = static_cast<uint8_t>(x);
+          words[2 * word + 1] = static_cast<uint8_t>(x >> 8);
+        }
       }
     }
   }

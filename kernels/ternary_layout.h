@@ -1,19 +1,39 @@
-// The weight layouts that the SIMD ternary matmuls stream, built once from
-// the file's I2_S bytes at load time. Both take rows in groups of R (the last
-// group padded with zero weights) and store each group contiguously, so that
-// a matmul over a group reads one sequential stream.
+// The weight layouts of the ternary matmuls, built once from the file's I2_S
+// bytes at load time. Each takes rows in groups of R (the last group padded
+// with zero weights) and stores each group contiguously, so that a matmul
+// over a group reads one sequential stream.
 //
-// Block-interleaved (AVX2, R = 4): the group's I2_S blocks (32 bytes, 128
-// columns of one row) in the order block 0 of rows 0..R-1, block 1 of rows
-// 0..R-1, ... The bytes of each block are I2_S's.
+// Block-interleaved (AVX2, R = 4; 2 bits per weight): the group's I2_S blocks
+// (32 bytes, 128 columns of one row) in the order block 0 of rows 0..R-1,
+// block 1 of rows 0..R-1, ... The bytes of each block are I2_S's.
 //
-// Row-interleaved (AVX-512, R = 16): A group is stored as cols / 16 chunks of
-// 4R bytes, one chunk per 16 consecutive columns k0 .. k0+15. In a chunk, byte
-// 4j + i holds, in bits 2s+1:2s (s = 0..3), the code (ternary + 1: 0, 1, 2) of
-// row j, column k0 + 4s + i. So `(chunk >> 2s) & 3` is, for step s, a vector
-// whose 32-bit lane j holds row j's four codes of columns k0+4s .. k0+4s+3:
-// the unsigned operand of one vpdpbusd against four broadcast activation
-// bytes. A group occupies R * cols / 4 bytes, as I2_S does.
+// Row-interleaved (AVX-512, R = 16; 2 bits per weight): A group is stored as
+// cols / 16 chunks of 4R bytes, one chunk per 16 consecutive columns k0 ..
+// k0+15. In a chunk, byte 4j + i holds, in bits 2s+1:2s (s = 0..3), the code
+// (ternary + 1: 0, 1, 2) of row j, column k0 + 4s + i. So `(chunk >> 2s) & 3`
+// is, for step s, a vector whose 32-bit lane j holds row j's four codes of
+// columns k0+4s .. k0+4s+3: the unsigned operand of one vpdpbusd against four
+// broadcast activation bytes. A group occupies R * cols / 4 bytes, as I2_S does.
+//
+// Base-3 (the compact layout, R = 4; 1.6 bits per weight): ten codes in each
+// 16-bit word, as a fixed-point fraction that multiplications take apart (no
+// division). A row is cut into blocks of 160 columns, 32 bytes = 16
+// little-endian words each; the group stores block 0 of rows 0..R-1, block 1
+// of rows 0..R-1, ... Word X holds codes c_0 .. c_9 as
+//     X = ceil(v * 2^16 / 3^10),  v = sum_j c_j * 3^(9-j)  (0 <= v < 3^10),
+// and X_j = X * 3^j mod 2^16 yields
+//     c_j = (3 * X_j) >> 16   and   3 c_j + c_(j+1) = (9 * X_j) >> 16,
+// exactly. Proof: write X = v * 2^16 / 3^10 + d with 0 <= d < 1. Then X_j
+// = 2^16 * r / 3^(10-j) + 3^j * d with r = v mod 3^(10-j) (the sum stays
+// below 2^16 because 3^10 < 2^16), and b X_j / 2^16 for b = 3^n (n = 1, 2)
+// is the integer formed by codes j .. j+n-1 plus r' / 3^(10-j-n) + b 3^j d /
+// 2^16 with r' <= 3^(10-j-n) - 1, whose fractional part stays below 1
+// because 3^(j+n) / 2^16 < 1 / 3^(10-j-n), again 3^10 < 2^16.
+// Word i = 8h + k (h = 0, 1; k = 0..7) of a block starting at column c0 holds
+// code j of column c0 + 32u + 16h + 8e + k with (u, e) = Base3Slot(j): the
+// order in which the AVX2 kernel's vpackuswb and vpshufb lay the codes out.
+// Columns past the row's end (cols is a multiple of 128, the last block may
+// hold fewer than 160) have code 1 (weight 0).
 #ifndef BITBRAIN_KERNELS_TERNARY_LAYOUT_H_
 #define BITBRAIN_KERNELS_TERNARY_LAYOUT_H_
 
@@ -24,12 +44,35 @@ namespace bitbrain::kernels {
 
 inline constexpr int kChunkColumns = 16;  // columns per row-interleaved chunk
 
-// Bytes of either layout for rows x cols weights in groups of group_rows.
+inline constexpr int kBase3BlockColumns = 160;  // columns per base-3 block
+inline constexpr int kBase3BlockBytes = 32;
+inline constexpr int kBase3CodesPerWord = 10;
+
+// Bytes of the 2-bit layouts for rows x cols weights in groups of group_rows.
 size_t GroupedLayoutBytes(int rows, int cols, int group_rows);
+// Bytes of the base-3 layout.
+size_t Base3LayoutBytes(int rows, int cols, int group_rows);
+
+// The column of code j of word i in a base-3 block (relative to its start):
+// codes 0..7 come in pairs (3 c_j + c_(j+1)) packed two vectors into one,
+// then split by vpshufb; codes 8 and 9 are decoded singly.
+constexpr int Base3Column(int word, int j) {
+  const int u = j < 8 ? 2 * (j / 4) + j % 2 : 4;
+  const int e = j < 8 ? j % 4 / 2 : j - 8;
+  return 32 * u + 16 * (word / 8) + 8 * e + word % 8;
+}
+
+// Code j (0..9) of a base-3 word: the scalar definition of the decoding.
+constexpr int Base3Code(uint16_t word, int j) {
+  uint32_t x = word;
+  for (int i = 0; i < j; ++i) x = x * 3 % 65536;
+  return static_cast<int>(x * 3 >> 16);
+}
 
 // Repack rows * cols / 4 bytes of I2_S codes (cols a multiple of 128).
 void PackBlockInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out);
 void PackRowInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out);
+void PackBase3(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out);
 
 }  // namespace bitbrain::kernels
 

@@ -18,6 +18,8 @@ void AddModelFlags(CLI::App& command, ModelFlags& flags) {
   command.add_option("--ctx,-c", flags.context_length, "Context length (default: the model's)")
       ->check(CLI::NonNegativeNumber);
   command.add_option("--isa", flags.isa, "Kernel variant: scalar, avx2, avx512 (default: best)");
+  command.add_flag("!--no-compact-weights", flags.compact_weights,
+                   "Keep ternary weights at 2 bits each, not the compact 1.6 (same results)");
 }
 
 std::string ModelPath(const std::string& model_flag) {
@@ -37,6 +39,7 @@ std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
   runtime::EngineOptions options;
   options.threads = flags.threads;
   options.context_length = flags.context_length;
+  options.compact_weights = flags.compact_weights;
   if (!flags.isa.empty()) {
     options.isa = kernels::ParseIsa(flags.isa);
     if (!options.isa) {

@@ -1,5 +1,5 @@
 // What the commands that run a model share: the flags choosing the model and
-// how it runs (--model, --threads, --ctx, --isa), loading it (the built-in
+// how it runs (--model, --threads, --ctx, --isa, --no-compact-weights), loading it (the built-in
 // default model when --model is not given) and the sampling flags.
 #ifndef BITBRAIN_ENGINE_CLI_MODEL_FLAGS_H_
 #define BITBRAIN_ENGINE_CLI_MODEL_FLAGS_H_
@@ -19,6 +19,7 @@ struct ModelFlags {
   int threads = 0;
   int context_length = 0;
   std::string isa;  // empty: the best this CPU runs
+  bool compact_weights = true;  // --no-compact-weights: 2 bits per weight
 };
 
 void AddModelFlags(CLI::App& command, ModelFlags& flags);

@@ -67,12 +67,16 @@ Engine::Engine(const std::string& model_path, const EngineOptions& options)
       context_length_(options_.context_length > 0 ? options_.context_length
                                                   : model_.config.context_length),
       kernels_(kernels::KernelsFor(*options_.isa)),
+      ternary_layout_(options_.compact_weights ? kernels::TernaryLayout::kCompact
+                                               : kernels::TernaryLayout::kTwoBit),
       pool_(options_.threads) {
   load_stats_.map_seconds = SecondsSince(construction_start_);
   const auto repack_start = std::chrono::steady_clock::now();
-  weights_ = ModelWeights::Load(model_, kernels_.ternary_matmul, pool_);
+  weights_ = ModelWeights::Load(file_, model_, kernels_.ternary(ternary_layout_), pool_,
+                                options_.cache_repacked_weights);
   load_stats_.repack_seconds = SecondsSince(repack_start);
-  load_stats_.repacked_bytes = weights_.packed.size();
+  load_stats_.repacked_bytes = weights_.packed_bytes;
+  load_stats_.from_cache = weights_.from_cache;
   rope_ = RopeTable(context_length_, model_.config.head_dim, model_.config.rope_freq_base);
   load_stats_.ready_seconds = SecondsSince(construction_start_);
 }
@@ -240,7 +244,7 @@ void Engine::NormalizeAndQuantize(const float* in, const float* weight, int n, i
 }
 
 void Engine::Multiply(int rows, int cols, std::initializer_list<Product> products) {
-  const kernels::TernaryMatmul& matmul = kernels_.ternary_matmul;
+  const kernels::TernaryMatmul& matmul = kernels_.ternary(ternary_layout_);
   const kernels::QuantizedActivations x = {.q = buffers_.quantized.data(),
                                            .q_stride = static_cast<size_t>(cols),
                                            .scale = buffers_.scale.data(),

@@ -46,14 +46,21 @@ struct EngineOptions {
   // let a server interleave other sequences' decoding sooner.
   int prefill_chunk = 64;
   std::optional<kernels::Isa> isa = std::nullopt;  // default: kernels::ActiveIsa()
+  // Ternary weights in the compact layout (1.6 bits per weight) rather than
+  // 2 bits: fewer bytes per token, the same results (kernels.h, TernaryLayout).
+  bool compact_weights = true;
+  // Map the repacked weights from a cache file beside the model, written on
+  // the first start (repack_cache.h), instead of repacking at every start.
+  bool cache_repacked_weights = true;
 };
 
 // Where the time from start to ready went.
 struct LoadStats {
   double map_seconds = 0;     // open, map and check the file; start the threads
-  double repack_seconds = 0;  // ternary weights into the variant's layout
+  double repack_seconds = 0;  // ternary weights into the variant's layout (or mapped)
   double ready_seconds = 0;   // all of it, with the RoPE table
   size_t repacked_bytes = 0;
+  bool from_cache = false;    // the repacked weights were mapped from the cache
 };
 
 // New tokens for one sequence in a Forward() call.
@@ -78,6 +85,7 @@ class Engine {
   int prefill_chunk() const { return options_.prefill_chunk; }
   int threads() const { return pool_.threads(); }
   kernels::Isa isa() const { return kernels_.isa; }
+  kernels::TernaryLayout ternary_layout() const { return ternary_layout_; }
   const LoadStats& load_stats() const { return load_stats_; }
   // The KV cache shape of this engine's sequences.
   CacheShape cache_shape() const;
@@ -150,6 +158,7 @@ class Engine {
   BitnetModel model_;
   int context_length_;
   const kernels::Kernels& kernels_;
+  kernels::TernaryLayout ternary_layout_;
   kernels::ThreadPool pool_;
   RopeTable rope_;        // set in the constructor's body, which is timed
   ModelWeights weights_;  //   step by step

@@ -27,6 +27,8 @@ struct SmokeOptions {
   std::string isa;
   int prompt_tokens = 128;
   int decode_tokens = 64;
+  bool compact_weights = true;
+  bool cache = true;
 };
 
 // Wall-clock and process CPU time: on a shared machine the CPU time shows
@@ -51,7 +53,9 @@ int32_t Argmax(const std::vector<float>& logits) {
 void Run(const SmokeOptions& options) {
   EngineOptions engine_options = {.threads = options.threads,
                                   .context_length = options.context,
-                                  .prefill_chunk = options.chunk};
+                                  .prefill_chunk = options.chunk,
+                                  .compact_weights = options.compact_weights,
+                                  .cache_repacked_weights = options.cache};
   if (!options.isa.empty()) {
     const std::optional<kernels::Isa> isa = kernels::ParseIsa(options.isa);
     if (!isa) throw std::invalid_argument("unknown --isa " + options.isa);
@@ -66,10 +70,11 @@ void Run(const SmokeOptions& options) {
               options.model.c_str(), config.block_count, config.embedding_length, config.vocab_size,
               kernels::IsaName(engine.isa()), engine.threads(), engine.context_length());
   std::printf(
-      "load -> ready %.3f s, CPU %.3f s (map + check %.3f s, repack %.3f s of %.1f MiB); "
+      "load -> ready %.3f s, CPU %.3f s (map + check %.3f s, %s %.3f s of %.1f MiB, %s); "
       "RSS %.1f MiB\n",
-      ready, load_timer.CpuSeconds(), load.map_seconds, load.repack_seconds,
-      MiB(load.repacked_bytes), MiB(ResidentBytes()));
+      ready, load_timer.CpuSeconds(), load.map_seconds,
+      load.from_cache ? "cache mapped" : "repack", load.repack_seconds, MiB(load.repacked_bytes),
+      kernels::TernaryLayoutName(engine.ternary_layout()), MiB(ResidentBytes()));
 
   if (options.prompt_tokens + options.decode_tokens > engine.context_length()) {
     throw std::invalid_argument("--prompt-tokens + --decode-tokens exceed the context");
@@ -119,6 +124,9 @@ int main(int argc, char** argv) {
   app.add_option("--prompt-tokens", options.prompt_tokens, "Prompt length")->capture_default_str();
   app.add_option("--decode-tokens", options.decode_tokens, "Tokens to decode")
       ->capture_default_str();
+  app.add_flag("!--no-compact-weights", options.compact_weights,
+               "Ternary weights at 2 bits each, not the compact 1.6");
+  app.add_flag("!--no-cache", options.cache, "Repack the weights instead of mapping the cache");
   CLI11_PARSE(app, argc, argv);
   try {
     bitbrain::runtime::Run(options);

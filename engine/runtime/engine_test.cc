@@ -41,7 +41,7 @@ std::vector<float> AllLogits(Engine& engine, const std::vector<int32_t>& tokens)
   return logits;
 }
 
-TEST_CASE("logits do not depend on threads, chunk size or kernel variant") {
+TEST_CASE("logits do not depend on threads, chunk size, kernel variant or weight layout") {
   Engine baseline(kTinyModel, {.threads = 1, .prefill_chunk = 1000, .isa = kernels::Isa::kScalar});
   const int vocab = baseline.config().vocab_size;
   const std::vector<int32_t> prompt = Tokens(41, vocab, 7);
@@ -58,6 +58,11 @@ TEST_CASE("logits do not depend on threads, chunk size or kernel variant") {
         CHECK(SameBits(AllLogits(engine, prompt), expected));
       }
     }
+    INFO("isa " << kernels::IsaName(isa) << ", 2-bit weights");
+    Engine two_bit(kTinyModel, {.threads = 2, .prefill_chunk = 7, .isa = isa,
+                                .compact_weights = false});
+    CHECK(two_bit.ternary_layout() == kernels::TernaryLayout::kTwoBit);
+    CHECK(SameBits(AllLogits(two_bit, prompt), expected));
   }
 }
 

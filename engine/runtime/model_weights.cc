@@ -1,5 +1,8 @@
 #include "engine/runtime/model_weights.h"
 
+#include <atomic>
+#include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -24,8 +27,9 @@ struct PackJob {
 
 }  // namespace
 
-ModelWeights ModelWeights::Load(const BitnetModel& model, const kernels::TernaryMatmul& matmul,
-                                kernels::ThreadPool& pool) {
+ModelWeights ModelWeights::Load(const gguf::File& file, const BitnetModel& model,
+                                const kernels::TernaryMatmul& matmul, kernels::ThreadPool& pool,
+                                bool use_cache) {
   const ModelTensors& t = model.tensors;
   ModelWeights weights;
   weights.token_embd = reinterpret_cast<const uint16_t*>(t.token_embd->data);
@@ -63,6 +67,24 @@ ModelWeights ModelWeights::Load(const BitnetModel& model, const kernels::Ternary
     plan(in.ffn_down, out.ffn_down);
   }
 
+  weights.packed_bytes = total;
+
+  std::optional<RepackCache> cache;
+  if (use_cache) {
+    cache.emplace(file.path(), matmul.layout, ModelIdentity::Of(file.path(), file.data_offset()));
+    std::string why;
+    if (std::optional<MappedCache> mapped = cache->Open(total, pool, &why)) {
+      weights.cached = std::move(*mapped);
+      weights.from_cache = true;
+      for (const PackJob& job : jobs) job.out->packed = weights.cached.payload() + job.offset;
+      return weights;
+    }
+    if (!why.empty()) {
+      std::fprintf(stderr, "bitbrain: rebuilding the repack cache %s: %s\n", cache->path().c_str(),
+                   why.c_str());
+    }
+  }
+
   weights.packed = AnonymousMemory(total, Pages::kPrefaulted);
   pool.ParallelFor(static_cast<int>(jobs.size()), [&](int i) {
     const PackJob& job = jobs[i];
@@ -72,6 +94,14 @@ ModelWeights ModelWeights::Load(const BitnetModel& model, const kernels::Ternary
     // The scale was read above; the I2_S codes are not needed any more.
     ReleaseFilePages(job.tensor->data, job.tensor->n_bytes);
   });
+  std::string error;
+  if (cache && !cache->Write(weights.packed.data(), total, pool, &error)) {
+    static std::atomic<bool> said{false};
+    if (!said.exchange(true)) {
+      std::fprintf(stderr, "bitbrain: repacking weights in memory at every start: %s\n",
+                   error.c_str());
+    }
+  }
   return weights;
 }
 

@@ -1,7 +1,9 @@
 // The weights the forward pass reads. Norm weights and the F16 embeddings /
 // LM head are used straight from the file's mapping; the ternary matrices are
 // repacked once, at load, from I2_S into the kernel variant's layout
-// (kernels.h, TernaryMatmul), after which their file pages are released.
+// (kernels.h, TernaryMatmul), after which their file pages are released. The
+// repacked bytes can be cached beside the model (repack_cache.h) and mapped
+// on the next start instead.
 #ifndef BITBRAIN_ENGINE_RUNTIME_MODEL_WEIGHTS_H_
 #define BITBRAIN_ENGINE_RUNTIME_MODEL_WEIGHTS_H_
 
@@ -10,7 +12,9 @@
 #include <vector>
 
 #include "engine/model/bitnet_model.h"
+#include "engine/gguf/gguf.h"
 #include "engine/runtime/memory.h"
+#include "engine/runtime/repack_cache.h"
 #include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
 
@@ -43,14 +47,23 @@ struct ModelWeights {
   const uint16_t* output;      // the LM head [vocab][hidden] f16 (token_embd when tied)
   const float* output_norm;
   std::vector<LayerWeights> layers;
-  AnonymousMemory packed;  // every repacked ternary matrix
+  // Every repacked ternary matrix: in memory, or (if it came from the cache)
+  // in the mapped cache file.
+  AnonymousMemory packed;
+  MappedCache cached;
+  size_t packed_bytes = 0;
+  bool from_cache = false;
 
-  // Binds `model`'s tensors (whose file must stay mapped) and repacks the
-  // ternary ones with `matmul`, one tensor per task of `pool`. Throws
-  // std::runtime_error if a matrix does not fit the kernels (input features
-  // not a multiple of 128).
-  static ModelWeights Load(const BitnetModel& model, const kernels::TernaryMatmul& matmul,
-                           kernels::ThreadPool& pool);
+  // Binds `model`'s tensors (those of `file`, which must stay mapped) and
+  // repacks the ternary ones with `matmul`, one tensor per task of `pool`.
+  // With use_cache, maps the repack cache instead if a valid one exists, and
+  // otherwise writes one after repacking; if it cannot be written (say, the
+  // model's directory is read-only), says so once per process on stderr and
+  // goes on. Throws std::runtime_error if a matrix does not fit the kernels
+  // (input features not a multiple of 128).
+  static ModelWeights Load(const gguf::File& file, const BitnetModel& model,
+                           const kernels::TernaryMatmul& matmul, kernels::ThreadPool& pool,
+                           bool use_cache);
 };
 
 }  // namespace bitbrain::runtime

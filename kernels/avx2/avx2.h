@@ -19,14 +19,19 @@ namespace bitbrain::kernels::avx2 {
 // quantize_activations.cc
 void QuantizeActivations(const float* x, int cols, int8_t* q, float* scale, int32_t* q_sum);
 
-// ternary_matmul.cc: I2_S blocks interleaved by groups of 4 rows
-// (kernels/ternary_layout.h).
+// ternary_matmul.cc, in groups of 4 rows (kernels/ternary_layout.h): I2_S
+// blocks interleaved by row, and (Compact) base-3 words.
 inline constexpr int kTernaryRowTile = 4;
 size_t TernaryPackedBytes(int rows, int cols);
 void TernaryPack(const uint8_t* i2s, int rows, int cols, uint8_t* out);
 void TernaryMatmul(const uint8_t* packed, int rows, int cols, float w_scale,
                    const QuantizedActivations& x, int row_begin, int row_end, float* y,
                    size_t y_stride);
+size_t CompactTernaryPackedBytes(int rows, int cols);
+void CompactTernaryPack(const uint8_t* i2s, int rows, int cols, uint8_t* out);
+void CompactTernaryMatmul(const uint8_t* packed, int rows, int cols, float w_scale,
+                          const QuantizedActivations& x, int row_begin, int row_end, float* y,
+                          size_t y_stride);
 
 // Float kernels (NUMERICS.md sections 1 and 2), sharing lanes16.h:
 // head_matmul.cc, rmsnorm.cc, rope.cc, attention.cc, elementwise.cc.

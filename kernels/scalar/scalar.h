@@ -21,6 +21,13 @@ void TernaryPack(const uint8_t* i2s, int rows, int cols, uint8_t* out);
 void TernaryMatmul(const uint8_t* packed, int rows, int cols, float w_scale,
                    const QuantizedActivations& x, int row_begin, int row_end, float* y,
                    size_t y_stride);
+// compact_ternary_matmul.cc: the base-3 layout (kernels/ternary_layout.h),
+// one row per group.
+size_t CompactTernaryPackedBytes(int rows, int cols);
+void CompactTernaryPack(const uint8_t* i2s, int rows, int cols, uint8_t* out);
+void CompactTernaryMatmul(const uint8_t* packed, int rows, int cols, float w_scale,
+                          const QuantizedActivations& x, int row_begin, int row_end, float* y,
+                          size_t y_stride);
 
 // building_blocks.cc: NUMERICS.md section 1, for the kernels here and for
 // tests. dot16 and sum16 (section 1.1) of n values, and exp_c (1.3).
