@@ -7,6 +7,7 @@
 #include "engine/gguf/gguf.h"
 #include "engine/synthetic/default_model.h"
 #include "kernels/isa.h"
+#include "kernels/tuning.h"
 
 namespace bitbrain::cli {
 
@@ -32,6 +33,15 @@ std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
     if (!options.isa) {
       throw std::invalid_argument("unknown --isa " + flags.isa + " (scalar, avx2, avx512)");
     }
+  }
+  // This CPU's tuning (bazel run //bench:tune) if there is one; a bad file
+  // costs speed, not the run.
+  std::string note;
+  try {
+    options = runtime::WithTuning(
+        options, kernels::LoadTuning(kernels::DefaultTuningPath(), kernels::CpuModelName(), &note));
+  } catch (const kernels::TuningError& e) {
+    std::fprintf(stderr, "bitbrain: warning: %s; using the built-in defaults\n", e.what());
   }
   std::string path = flags.model;
   if (path.empty()) {

@@ -35,6 +35,7 @@
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
+#include "kernels/tuning.h"
 
 namespace bitbrain::runtime {
 
@@ -46,7 +47,17 @@ struct EngineOptions {
   // let a server interleave other sequences' decoding sooner.
   int prefill_chunk = 64;
   std::optional<kernels::Isa> isa = std::nullopt;  // default: kernels::ActiveIsa()
+  // How products are split among the threads; never changes results.
+  kernels::Tuning tuning = {};
 };
+
+// `options` with `tuning` and, if the tuning has one, its prefill chunk.
+EngineOptions WithTuning(EngineOptions options, const kernels::Tuning& tuning);
+
+// The parallel products a step of a model runs on `threads` threads, as
+// tuning keys: the grouped BitLinear products of a layer (Q K V, O, gate up,
+// down), then the LM head.
+std::vector<kernels::SplitKey> ParallelSplits(const ModelConfig& config, int threads);
 
 // Where the time from start to ready went.
 struct LoadStats {
@@ -76,6 +87,10 @@ class Engine {
   const ModelConfig& config() const { return model_.config; }
   int context_length() const { return context_length_; }
   int prefill_chunk() const { return options_.prefill_chunk; }
+  const kernels::Tuning& tuning() const { return options_.tuning; }
+  // Replaces the tuning (and the prefill chunk if the tuning has one), e.g.
+  // to compare candidates without reloading the model.
+  void set_tuning(const kernels::Tuning& tuning) { options_ = WithTuning(options_, tuning); }
   int threads() const { return pool_.threads(); }
   kernels::Isa isa() const { return kernels_.isa; }
   const LoadStats& load_stats() const { return load_stats_; }
