@@ -11,6 +11,7 @@
 #include "engine/gguf/gguf.h"
 #include "engine/runtime/engine.h"
 #include "kernels/isa.h"
+#include "kernels/tuning.h"
 
 namespace bitbrain::conformance {
 namespace {
@@ -22,12 +23,26 @@ struct Case {
   int threads;
   int chunk;  // prefill chunk size
   Batching batching;
+  int tasks_per_thread = kernels::kDefaultTasksPerThread;  // of every product split
 };
 
 std::string Describe(const Case& c) {
   return std::string(kernels::IsaName(c.isa)) + ", " + std::to_string(c.threads) +
          " threads, chunk " + std::to_string(c.chunk) +
-         (c.batching == Batching::kTogether ? ", batched" : ", alone");
+         (c.batching == Batching::kTogether ? ", batched" : ", alone") + ", " +
+         std::to_string(c.tasks_per_thread) + " tasks per thread";
+}
+
+// A tuning that splits every product of the model into tasks_per_thread
+// tasks per thread.
+kernels::Tuning UniformTuning(const ModelConfig& config, int threads,
+                              int tasks_per_thread) {
+  kernels::Tuning tuning;
+  tuning.cpu = "test";
+  for (const kernels::SplitKey& key : runtime::ParallelSplits(config, threads)) {
+    tuning.tasks_per_thread[key] = tasks_per_thread;
+  }
+  return tuning;
 }
 
 // Runs the engine in each case and compares every prompt's run with the reference's.
@@ -39,6 +54,7 @@ void CheckCases(const std::string& path, const std::vector<std::vector<int32_t>>
     expected.push_back(ReferenceGreedy(file, prompt, kSteps));
   for (const Case& c : cases) {
     runtime::Engine engine(path, {.threads = c.threads, .prefill_chunk = c.chunk, .isa = c.isa});
+    engine.set_tuning(UniformTuning(engine.config(), c.threads, c.tasks_per_thread));
     const std::vector<DecodeRun> actual = EngineGreedy(engine, prompts, kSteps, c.batching);
     const int vocab = engine.config().vocab_size;
     for (size_t i = 0; i < prompts.size(); ++i) {
@@ -63,6 +79,22 @@ TEST_CASE("tiny model: every variant, thread count, chunk size and batching") {
         for (const Batching batching : {Batching::kAlone, Batching::kTogether}) {
           cases.push_back({isa, threads, chunk, batching});
         }
+      }
+    }
+  }
+  CheckCases(path, prompts, cases);
+}
+
+TEST_CASE("tiny model: tuned splits give the same bits") {
+  const std::string path = "engine/synthetic/tiny.gguf";
+  const int vocab = runtime::Engine(path, {.threads = 1}).config().vocab_size;
+  const std::vector<std::vector<int32_t>> prompts = {PseudoRandomTokens(40, vocab, 6),
+                                                     PseudoRandomTokens(9, vocab, 7)};
+  std::vector<Case> cases;
+  for (const kernels::Isa isa : kernels::SupportedIsas()) {
+    for (const int threads : {2, 3}) {
+      for (const int tasks_per_thread : {1, 3, 16}) {
+        cases.push_back({isa, threads, 16, Batching::kTogether, tasks_per_thread});
       }
     }
   }

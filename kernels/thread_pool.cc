@@ -10,7 +10,6 @@ namespace bitbrain::kernels {
 namespace {
 
 constexpr int kMaxTasks = 1 << 15;  // leaves room in the 16-bit task index
-constexpr int kChunksPerThread = 4;
 // How long an idle worker spins before it sleeps: longer than the gaps
 // between the kernels of one decoding step.
 constexpr auto kSpin = std::chrono::microseconds(200);
@@ -36,9 +35,9 @@ ThreadPool::~ThreadPool() {
   for (std::thread& worker : workers_) worker.join();
 }
 
-int ThreadPool::ChunkCount(int tiles) const {
+int ThreadPool::ChunkCount(int tiles, int tasks_per_thread) const {
   if (threads() == 1) return tiles > 0 ? 1 : 0;
-  return std::min(tiles, threads() * kChunksPerThread);
+  return std::min(tiles, threads() * std::max(1, tasks_per_thread));
 }
 
 void ThreadPool::Run(int tasks, TaskFn fn, const void* context) {

@@ -18,6 +18,10 @@
 
 namespace bitbrain::kernels {
 
+// How many tasks per thread ParallelRows makes unless told otherwise
+// (tuning.h): a few, so that a delayed thread is made up for.
+inline constexpr int kDefaultTasksPerThread = 4;
+
 class ThreadPool {
  public:
   // threads >= 1 (the caller counts as one); throws std::invalid_argument
@@ -40,11 +44,12 @@ class ThreadPool {
 
   // Splits rows [0, rows) into chunks whose boundaries are multiples of
   // row_tile (the last chunk ends at rows) and calls chunk(begin, end) on
-  // each, a few chunks per thread so that a delayed thread is made up for.
+  // each, tasks_per_thread chunks per thread (at most one per tile).
   template <typename Chunk>
-  void ParallelRows(int rows, int row_tile, const Chunk& chunk) {
+  void ParallelRows(int rows, int row_tile, const Chunk& chunk,
+                    int tasks_per_thread = kDefaultTasksPerThread) {
     const int tiles = (rows + row_tile - 1) / row_tile;
-    const int tasks = ChunkCount(tiles);
+    const int tasks = ChunkCount(tiles, tasks_per_thread);
     ParallelFor(tasks, [&](int i) {
       const int begin = static_cast<int>(int64_t{tiles} * i / tasks) * row_tile;
       const int end = static_cast<int>(int64_t{tiles} * (i + 1) / tasks) * row_tile;
@@ -56,7 +61,7 @@ class ThreadPool {
   using TaskFn = void (*)(const void* context, int task);
 
   void Run(int tasks, TaskFn fn, const void* context);
-  int ChunkCount(int tiles) const;
+  int ChunkCount(int tiles, int tasks_per_thread) const;
   // Claims and runs tasks of the current job until none is left.
   void RunTasks();
   void WorkerLoop();

@@ -7,6 +7,7 @@
 #include "engine/gguf/gguf.h"
 #include "engine/synthetic/default_model.h"
 #include "kernels/isa.h"
+#include "kernels/tuning.h"
 
 namespace bitbrain::cli {
 
@@ -35,7 +36,7 @@ std::string ModelPath(const std::string& model_flag) {
 LoadedModel::LoadedModel(const std::string& path, const runtime::EngineOptions& options)
     : tokenizer(tokenizer::Tokenizer::FromGguf(gguf::File::Open(path))), engine(path, options) {}
 
-std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
+runtime::EngineOptions EngineOptionsFrom(const ModelFlags& flags) {
   runtime::EngineOptions options;
   options.threads = flags.threads;
   options.context_length = flags.context_length;
@@ -46,7 +47,20 @@ std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
       throw std::invalid_argument("unknown --isa " + flags.isa + " (scalar, avx2, avx512)");
     }
   }
-  return std::make_unique<LoadedModel>(ModelPath(flags.model), options);
+  // This CPU's tuning (bazel run //bench:tune) if there is one; a bad file
+  // costs speed, not the run.
+  std::string note;
+  try {
+    options = runtime::WithTuning(
+        options, kernels::LoadTuning(kernels::DefaultTuningPath(), kernels::CpuModelName(), &note));
+  } catch (const kernels::TuningError& e) {
+    std::fprintf(stderr, "bitbrain: warning: %s; using the built-in defaults\n", e.what());
+  }
+  return options;
+}
+
+std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
+  return std::make_unique<LoadedModel>(ModelPath(flags.model), EngineOptionsFrom(flags));
 }
 
 void AddSamplingFlags(CLI::App& command, generate::SamplingParams& params) {

@@ -28,6 +28,11 @@ void AddModelFlags(CLI::App& command, ModelFlags& flags);
 // if missing), with a one-line notice on stderr that its weights are random.
 std::string ModelPath(const std::string& model_flag);
 
+// The engine options the flags ask for, with this CPU's tuning file
+// (kernels/tuning.h) if there is one. Throws std::invalid_argument for an
+// unknown --isa.
+runtime::EngineOptions EngineOptionsFrom(const ModelFlags& flags);
+
 // A model ready to run: its engine and its tokenizer.
 struct LoadedModel {
   LoadedModel(const std::string& path, const runtime::EngineOptions& options);

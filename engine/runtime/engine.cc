@@ -60,6 +60,25 @@ void Grow(std::vector<T>& buffer, size_t size) {
 
 }  // namespace
 
+EngineOptions WithTuning(EngineOptions options, const kernels::Tuning& tuning) {
+  options.tuning = tuning;
+  if (tuning.prefill_chunk > 0) options.prefill_chunk = tuning.prefill_chunk;
+  return options;
+}
+
+std::vector<kernels::SplitKey> ParallelSplits(const ModelConfig& c, int threads) {
+  using kernels::SplitKind;
+  const int hidden = c.embedding_length;
+  const int ffn = c.feed_forward_length;
+  const int kv_dim = c.head_dim * c.head_count_kv;
+  // As Layer() groups its Multiply() calls and Head() splits the head.
+  return {{SplitKind::kTernary, hidden + 2 * kv_dim, hidden, threads},
+          {SplitKind::kTernary, hidden, hidden, threads},
+          {SplitKind::kTernary, 2 * ffn, hidden, threads},
+          {SplitKind::kTernary, hidden, ffn, threads},
+          {SplitKind::kHead, c.vocab_size, hidden, threads}};
+}
+
 Engine::Engine(const std::string& model_path, const EngineOptions& options)
     : options_(Checked(options)),
       file_(gguf::File::Open(model_path)),
@@ -255,7 +274,13 @@ void Engine::Multiply(int rows, int cols, std::initializer_list<Product> product
     return (p.weights->rows + matmul.row_tile - 1) / matmul.row_tile;
   };
   int total_tiles = 0;
-  for (const Product& p : products) total_tiles += tiles_of(p);
+  int total_rows = 0;
+  for (const Product& p : products) {
+    total_tiles += tiles_of(p);
+    total_rows += p.weights->rows;
+  }
+  const int tasks_per_thread = options_.tuning.TasksPerThread(
+      {kernels::SplitKind::kTernary, total_rows, cols, threads()});
   pool_.ParallelRows(total_tiles, 1, [&](int tile_begin, int tile_end) {
     int first_tile = 0;  // of the current product
     for (const Product& p : products) {
@@ -269,7 +294,7 @@ void Engine::Multiply(int rows, int cols, std::initializer_list<Product> product
       }
       first_tile += tiles;
     }
-  });
+  }, tasks_per_thread);
 }
 
 void Engine::RotateAndCache(int layer, const Row& row, int r) {
@@ -338,10 +363,12 @@ void Engine::Head(std::span<const LogitsRow> logits_rows) {
                      c.embedding_length, c.rms_epsilon, hn);
     kernels_.round_f16(hn, c.embedding_length, hn);
   });
+  const int tasks_per_thread = options_.tuning.TasksPerThread(
+      {kernels::SplitKind::kHead, c.vocab_size, c.embedding_length, threads()});
   pool_.ParallelRows(c.vocab_size, kHeadRowTile, [&](int begin, int end) {
     kernels_.head_matmul(weights_.output, c.embedding_length, buffers_.head_input.data(), hidden, n,
                          begin, end, buffers_.logits.data(), vocab);
-  });
+  }, tasks_per_thread);
   for (int i = 0; i < n; ++i) {
     std::memcpy(logits_rows[i].out, buffers_.logits.data() + i * vocab, vocab * sizeof(float));
   }

@@ -35,6 +35,7 @@
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
+#include "kernels/tuning.h"
 
 namespace bitbrain::runtime {
 
@@ -52,7 +53,17 @@ struct EngineOptions {
   // Map the repacked weights from a cache file beside the model, written on
   // the first start (repack_cache.h), instead of repacking at every start.
   bool cache_repacked_weights = true;
+  // How products are split among the threads; never changes results.
+  kernels::Tuning tuning = {};
 };
+
+// `options` with `tuning` and, if the tuning has one, its prefill chunk.
+EngineOptions WithTuning(EngineOptions options, const kernels::Tuning& tuning);
+
+// The parallel products a step of a model runs on `threads` threads, as
+// tuning keys: the grouped BitLinear products of a layer (Q K V, O, gate up,
+// down), then the LM head.
+std::vector<kernels::SplitKey> ParallelSplits(const ModelConfig& config, int threads);
 
 // Where the time from start to ready went.
 struct LoadStats {
@@ -83,6 +94,10 @@ class Engine {
   const ModelConfig& config() const { return model_.config; }
   int context_length() const { return context_length_; }
   int prefill_chunk() const { return options_.prefill_chunk; }
+  const kernels::Tuning& tuning() const { return options_.tuning; }
+  // Replaces the tuning (and the prefill chunk if the tuning has one), e.g.
+  // to compare candidates without reloading the model.
+  void set_tuning(const kernels::Tuning& tuning) { options_ = WithTuning(options_, tuning); }
   int threads() const { return pool_.threads(); }
   kernels::Isa isa() const { return kernels_.isa; }
   kernels::TernaryLayout ternary_layout() const { return ternary_layout_; }

@@ -195,5 +195,33 @@ TEST_CASE("load statistics and the cache size") {
         size_t{2} * 2 * c.block_count * c.head_count_kv * 100 * c.head_dim);
 }
 
+TEST_CASE("a tuning splits the model's products and sets the prefill chunk") {
+  Engine engine(kTinyModel, {.threads = 2, .prefill_chunk = 7});
+  const ModelConfig& c = engine.config();
+  const std::vector<kernels::SplitKey> splits = ParallelSplits(c, 2);
+  // Q K V, O, gate up, down, head: every matrix of a layer once, then the head.
+  REQUIRE(splits.size() == 5);
+  size_t layer_elements = 0;
+  for (size_t i = 0; i + 1 < splits.size(); ++i) layer_elements += size_t(splits[i].rows) * splits[i].cols;
+  const size_t kv_dim = size_t(c.head_dim) * c.head_count_kv;
+  const size_t hidden = c.embedding_length, ffn = c.feed_forward_length;
+  CHECK(layer_elements == hidden * (hidden + 2 * kv_dim) + hidden * hidden + 3 * hidden * ffn);
+  CHECK((splits[4].kind == kernels::SplitKind::kHead && splits[4].rows == c.vocab_size));
+
+  const std::vector<int32_t> tokens = Tokens(30, c.vocab_size, 9);
+  const std::vector<float> before = AllLogits(engine, tokens);
+  kernels::Tuning tuning;
+  tuning.cpu = "test";
+  tuning.prefill_chunk = 5;
+  for (const kernels::SplitKey& key : splits) tuning.tasks_per_thread[key] = 13;
+  engine.set_tuning(tuning);
+  CHECK(engine.prefill_chunk() == 5);
+  CHECK(engine.tuning() == tuning);
+  CHECK(SameBits(AllLogits(engine, tokens), before));
+  // A tuning without a prefill chunk keeps the engine's.
+  engine.set_tuning({});
+  CHECK(engine.prefill_chunk() == 5);
+}
+
 }  // namespace
 }  // namespace bitbrain::runtime

@@ -1,0 +1,132 @@
+#include "bench/e2e_workloads.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <regex>
+#include <stdexcept>
+
+#include "engine/gguf/gguf.h"
+
+namespace bitbrain::bench {
+namespace {
+
+// Varied ordinary tokens (ids below 128000 are text in LLaMA-3).
+std::vector<int32_t> PromptTokens(int count, int vocab, int seed) {
+  std::vector<int32_t> tokens(count);
+  for (int i = 0; i < count; ++i) {
+    tokens[i] = static_cast<int32_t>((int64_t{i} * 7919 + 13 + seed * 104729) % std::min(vocab, 128000));
+  }
+  return tokens;
+}
+
+// Greedy choice, as a generation loop would make it.
+int32_t Argmax(const float* logits, int vocab) {
+  return static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
+}
+
+double Seconds(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+std::vector<Workload> StandardWorkloads() { return ParseWorkloads("pp128,tg128,pp512,b4-tg32,b8-tg32"); }
+
+std::vector<Workload> ParseWorkloads(const std::string& names) {
+  static const std::regex kPattern(R"((?:pp(\d+))|(?:(?:b(\d+)-)?tg(\d+)))");
+  std::vector<Workload> workloads;
+  for (size_t start = 0; start <= names.size();) {
+    const size_t comma = std::min(names.find(',', start), names.size());
+    const std::string name = names.substr(start, comma - start);
+    start = comma + 1;
+    std::smatch match;
+    const auto positive = [&](int group) {
+      const int value = std::stoi(match[group].str().substr(0, 6));
+      if (value < 1) throw std::invalid_argument("workload '" + name + "': counts must be >= 1");
+      return value;
+    };
+    if (!std::regex_match(name, match, kPattern)) {
+      throw std::invalid_argument("unknown workload '" + name + "' (ppN, tgN or bS-tgN, e.g. pp128,tg128,b4-tg32)");
+    }
+    if (match[1].matched) {
+      workloads.push_back({.name = name, .prompt_tokens = positive(1)});
+    } else {
+      workloads.push_back({.name = name, .steps = positive(3), .sequences = match[2].matched ? positive(2) : 1});
+    }
+  }
+  return workloads;
+}
+
+double ModelTraffic::DecodeBytesPerToken(const Workload& workload) const {
+  // Step s (0-based) of a sequence attends over positions 0 .. s + 1.
+  const double mean_positions = 1 + (workload.steps + 1) / 2.0;
+  return weight_bytes_per_step / workload.sequences + kv_bytes_per_position * mean_positions;
+}
+
+double ModelTraffic::PrefillMacs(const Workload& workload) const {
+  return ternary_macs_per_token * workload.prompt_tokens + head_macs_per_logits_row;
+}
+
+ModelTraffic MeasureTraffic(const std::string& model_path, const runtime::Engine& engine) {
+  const gguf::File file = gguf::File::Open(model_path);
+  const ModelConfig& c = engine.config();
+  ModelTraffic traffic;
+  // The ternary matrices as the engine streams them (its packed layout)...
+  traffic.weight_bytes_per_step = static_cast<double>(engine.load_stats().repacked_bytes);
+  // ...the norm weights (F32), and the LM head: the output tensor, or the
+  // token embeddings when tied (of which a step otherwise reads one row).
+  const gguf::TensorInfo* output = file.FindTensor("output.weight");
+  for (const gguf::TensorInfo& tensor : file.tensors()) {
+    if (tensor.type == gguf::TensorType::kF32) traffic.weight_bytes_per_step += tensor.n_bytes;
+  }
+  const gguf::TensorInfo* head = output != nullptr ? output : file.FindTensor("token_embd.weight");
+  if (head == nullptr) throw std::runtime_error(model_path + ": no LM head tensor");
+  traffic.weight_bytes_per_step += head->n_bytes;
+  // Keys and values are f16: per layer and KV head, head_dim of each.
+  traffic.kv_bytes_per_position = 2.0 * 2 * c.block_count * c.head_count_kv * c.head_dim;
+  for (const kernels::SplitKey& split : runtime::ParallelSplits(c, 1)) {
+    const double macs = static_cast<double>(split.rows) * split.cols;
+    if (split.kind == kernels::SplitKind::kTernary) {
+      traffic.ternary_macs_per_token += macs * c.block_count;
+    } else {
+      traffic.head_macs_per_logits_row += macs;
+    }
+  }
+  return traffic;
+}
+
+double RunWorkload(runtime::Engine& engine, const Workload& workload) {
+  const int vocab = engine.config().vocab_size;
+  std::vector<runtime::Sequence> sequences;
+  for (int s = 0; s < workload.sequences; ++s) sequences.push_back(engine.NewSequence());
+  std::vector<float> logits(static_cast<size_t>(vocab) * workload.sequences);
+
+  if (workload.is_prefill()) {
+    const std::vector<int32_t> prompt = PromptTokens(workload.prompt_tokens, vocab, 0);
+    const auto start = std::chrono::steady_clock::now();
+    engine.Forward(sequences[0], prompt, logits);
+    return Seconds(start);
+  }
+  // One untimed token per sequence, then greedy steps for all of them at once.
+  std::vector<int32_t> next(workload.sequences);
+  for (int s = 0; s < workload.sequences; ++s) {
+    engine.Forward(sequences[s], PromptTokens(1, vocab, s), {logits.data() + s * size_t(vocab), size_t(vocab)});
+    next[s] = Argmax(logits.data() + s * size_t(vocab), vocab);
+  }
+  std::vector<runtime::SequenceBatch> batch(workload.sequences);
+  const auto start = std::chrono::steady_clock::now();
+  for (int step = 0; step < workload.steps; ++step) {
+    for (int s = 0; s < workload.sequences; ++s) {
+      batch[s] = {.sequence = &sequences[s],
+                  .tokens = {&next[s], 1},
+                  .logits_count = 1,
+                  .logits = {logits.data() + s * size_t(vocab), size_t(vocab)}};
+    }
+    engine.Forward(batch);
+    for (int s = 0; s < workload.sequences; ++s) next[s] = Argmax(logits.data() + s * size_t(vocab), vocab);
+  }
+  return Seconds(start);
+}
+
+}  // namespace bitbrain::bench

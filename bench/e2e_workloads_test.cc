@@ -1,0 +1,61 @@
+#include "bench/e2e_workloads.h"
+
+#include <catch2/catch.hpp>
+#include <stdexcept>
+
+#include "engine/gguf/gguf.h"
+
+namespace bitbrain::bench {
+namespace {
+
+constexpr const char* kTiny = "engine/synthetic/tiny.gguf";
+
+TEST_CASE("workload names") {
+  const std::vector<Workload> w = ParseWorkloads("pp128,tg64,b4-tg32");
+  REQUIRE(w.size() == 3);
+  CHECK((w[0].is_prefill() && w[0].prompt_tokens == 128 && w[0].tokens() == 128 && w[0].positions() == 128));
+  CHECK((!w[1].is_prefill() && w[1].steps == 64 && w[1].sequences == 1 && w[1].positions() == 65));
+  CHECK((w[2].steps == 32 && w[2].sequences == 4 && w[2].tokens() == 128 && w[2].name == "b4-tg32"));
+  CHECK(StandardWorkloads().size() == 5);
+  for (const char* bad : {"", "pp", "tg0", "b4", "pp128,", "x4-tg3", "b0-tg4"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(ParseWorkloads(bad), std::invalid_argument);
+  }
+}
+
+TEST_CASE("traffic comes from the model's tensors") {
+  runtime::Engine engine(kTiny, {.threads = 1});
+  const ModelTraffic traffic = MeasureTraffic(kTiny, engine);
+  // Independently: every I2_S tensor's elements are one MAC per token.
+  const gguf::File file = gguf::File::Open(kTiny);
+  double ternary_elements = 0, f16_bytes = 0;
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    if (t.type == gguf::TensorType::kI2_S) ternary_elements += t.n_elements;
+    if (t.type == gguf::TensorType::kF16) f16_bytes = std::max(f16_bytes, double(t.n_bytes));
+  }
+  CHECK(traffic.ternary_macs_per_token == ternary_elements);
+  const ModelConfig& c = engine.config();
+  CHECK(traffic.head_macs_per_logits_row == double(c.vocab_size) * c.embedding_length);
+  // At least the packed ternary weights (2 bits each) and the f16 head.
+  CHECK(traffic.weight_bytes_per_step >= ternary_elements / 4 + f16_bytes);
+  CHECK(traffic.weight_bytes_per_step < ternary_elements / 4 + f16_bytes + 1e6);
+  // Batching shares the weights, not the KV cache.
+  const Workload one = ParseWorkloads("tg8").front(), four = ParseWorkloads("b4-tg8").front();
+  CHECK(traffic.DecodeBytesPerToken(one) - traffic.DecodeBytesPerToken(four) ==
+        Approx(traffic.weight_bytes_per_step * 0.75));
+  CHECK(traffic.PrefillMacs(ParseWorkloads("pp3").front()) ==
+        3 * traffic.ternary_macs_per_token + traffic.head_macs_per_logits_row);
+}
+
+TEST_CASE("workloads run and leave the engine usable") {
+  runtime::Engine engine(kTiny, {.threads = 2, .context_length = 64});
+  for (const Workload& w : ParseWorkloads("pp40,tg20,b3-tg10")) {
+    INFO(w.name);
+    CHECK(RunWorkload(engine, w) > 0);
+  }
+  // More positions than the context: the engine's clear error.
+  CHECK_THROWS_AS(RunWorkload(engine, ParseWorkloads("pp65").front()), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace bitbrain::bench

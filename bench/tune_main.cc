@@ -1,0 +1,164 @@
+// bazel run //bench:tune [-- --model=FILE --threads=2 --out=FILE --quick]:
+// sweeps what the engine exposes for tuning (kernels/tuning.h) on this CPU and
+// writes the best values to the tuning file the engine reads at start
+// (kernels::DefaultTuningPath(), i.e. models/tuning.txt, unless --out).
+//
+// For each thread count above 1 (one thread has nothing to split), each of
+// the engine's parallel products in turn gets each candidate task count per
+// thread, the others keeping their best so far, and the decoding time of a
+// few tokens decides (the products are memory-bound when decoding, where the
+// split matters most). Then the prefill chunk is swept on a 256-token
+// prompt. Medians of repetitions, candidates interleaved, so that drift of a
+// shared machine hits them alike.
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <map>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "bench/count_list.h"
+#include "bench/e2e_workloads.h"
+#include "engine/runtime/engine.h"
+#include "engine/synthetic/default_model.h"
+#include "kernels/tuning.h"
+
+namespace bitbrain::bench {
+namespace {
+
+struct Flags {
+  std::string model;
+  std::string out = kernels::DefaultTuningPath();
+  std::vector<int> threads;
+  std::vector<int> tasks_per_thread = {1, 2, 4, 8, 16};
+  std::vector<int> prefill_chunks = {16, 32, 64, 128, 256};
+  int repetitions = 5;
+  std::string decode = "tg8", prefill = "pp256";
+};
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto value = [&](std::string_view name) { return std::string(arg.substr(name.size())); };
+    if (arg == "--quick") {
+      flags.repetitions = 3;
+      flags.tasks_per_thread = {1, 4, 16};
+      flags.prefill_chunks = {32, 64, 128};
+      flags.prefill = "pp128";
+    } else if (arg.starts_with("--model=")) {
+      flags.model = value("--model=");
+    } else if (arg.starts_with("--out=")) {
+      flags.out = value("--out=");
+    } else if (arg.starts_with("--threads=")) {
+      flags.threads = ParseCounts("--threads", value("--threads="));
+    } else if (arg.starts_with("--repetitions=")) {
+      flags.repetitions = ParseCounts("--repetitions", value("--repetitions=")).at(0);
+    } else {
+      throw std::invalid_argument("unknown flag " + std::string(arg) +
+                                  " (--model=, --out=, --threads=, --repetitions=, --quick)");
+    }
+  }
+  return flags;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return (v[(v.size() - 1) / 2] + v[v.size() / 2]) / 2;
+}
+
+// The median seconds of `workload` with each candidate tuning, the
+// candidates interleaved within each repetition.
+std::vector<double> Compare(runtime::Engine& engine, const std::vector<kernels::Tuning>& candidates,
+                            const Workload& workload, int repetitions) {
+  std::vector<std::vector<double>> seconds(candidates.size());
+  for (int r = 0; r < repetitions; ++r) {
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      engine.set_tuning(candidates[c]);
+      seconds[c].push_back(RunWorkload(engine, workload));
+    }
+  }
+  std::vector<double> medians;
+  for (const std::vector<double>& s : seconds) medians.push_back(Median(s));
+  return medians;
+}
+
+// Returns the index of the fastest candidate, after printing them all.
+size_t Best(const std::string& what, const std::vector<int>& values, const std::vector<double>& medians) {
+  const size_t best = std::min_element(medians.begin(), medians.end()) - medians.begin();
+  std::fprintf(stderr, "  %-34s", what.c_str());
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::fprintf(stderr, " %d:%.1fms%s", values[i], medians[i] * 1e3, i == best ? "*" : "");
+  }
+  std::fprintf(stderr, "\n");
+  return best;
+}
+
+std::string Describe(const kernels::SplitKey& key) {
+  return std::string(key.kind == kernels::SplitKind::kTernary ? "ternary " : "head ") + std::to_string(key.rows) +
+         "x" + std::to_string(key.cols);
+}
+
+int Main(int argc, char** argv) {
+  Flags flags = ParseFlags(argc, argv);
+  if (flags.model.empty()) flags.model = synthetic::EnsureDefaultModel();
+  if (flags.threads.empty()) {
+    for (int t = 2; t <= static_cast<int>(std::thread::hardware_concurrency()); ++t) flags.threads.push_back(t);
+  }
+  const Workload decode = ParseWorkloads(flags.decode).front();
+  const Workload prefill = ParseWorkloads(flags.prefill).front();
+  kernels::Tuning tuning;
+  tuning.cpu = kernels::CpuModelName();
+  std::fprintf(stderr, "tune: %s on %s (median ms of %d repetitions; * = best)\n", flags.model.c_str(),
+               tuning.cpu.c_str(), flags.repetitions);
+
+  for (const int threads : flags.threads) {
+    runtime::Engine engine(flags.model, {.threads = threads, .context_length = prefill.positions()});
+    std::fprintf(stderr, "%d threads, %s per candidate:\n", threads, decode.name.c_str());
+    RunWorkload(engine, decode);  // warm up
+    for (const kernels::SplitKey& key : runtime::ParallelSplits(engine.config(), threads)) {
+      std::vector<kernels::Tuning> candidates;
+      for (const int tasks : flags.tasks_per_thread) {
+        candidates.push_back(tuning);
+        candidates.back().tasks_per_thread[key] = tasks;
+      }
+      const size_t best = Best(Describe(key), flags.tasks_per_thread,
+                               Compare(engine, candidates, decode, flags.repetitions));
+      tuning.tasks_per_thread[key] = flags.tasks_per_thread[best];
+    }
+  }
+  {
+    const int threads = flags.threads.empty() ? 1 : flags.threads.back();
+    runtime::Engine engine(flags.model, {.threads = threads, .context_length = prefill.positions()});
+    std::vector<kernels::Tuning> candidates;
+    for (const int chunk : flags.prefill_chunks) {
+      candidates.push_back(tuning);
+      candidates.back().prefill_chunk = chunk;
+    }
+    std::fprintf(stderr, "%d threads, %s per candidate:\n", threads, prefill.name.c_str());
+    const size_t best =
+        Best("prefill chunk", flags.prefill_chunks, Compare(engine, candidates, prefill, flags.repetitions));
+    tuning.prefill_chunk = flags.prefill_chunks[best];
+  }
+
+  std::ofstream out(flags.out);
+  out << kernels::FormatTuning(tuning);
+  if (!out.flush()) throw std::runtime_error("cannot write " + flags.out);
+  std::fprintf(stderr, "tune: wrote %s\n", flags.out.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace bitbrain::bench
+
+int main(int argc, char** argv) {
+  try {
+    return bitbrain::bench::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tune: %s\n", e.what());
+    return 1;
+  }
+}
