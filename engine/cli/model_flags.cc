@@ -18,6 +18,9 @@ void AddModelFlags(CLI::App& command, ModelFlags& flags) {
   command.add_option("--ctx,-c", flags.context_length, "Context length (default: the model's)")
       ->check(CLI::NonNegativeNumber);
   command.add_option("--isa", flags.isa, "Kernel variant: scalar, avx2, avx512 (default: best)");
+  command.add_flag("!--no-screened-head", flags.screened_head,
+                   "Compute every logit with the full F16 head, never the int8-screened one "
+                   "(the tokens are the same; this is slower)");
 }
 
 LoadedModel::LoadedModel(const std::string& path, const runtime::EngineOptions& options)
@@ -27,6 +30,7 @@ std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
   runtime::EngineOptions options;
   options.threads = flags.threads;
   options.context_length = flags.context_length;
+  options.screened_head = flags.screened_head;
   if (!flags.isa.empty()) {
     options.isa = kernels::ParseIsa(flags.isa);
     if (!options.isa) {

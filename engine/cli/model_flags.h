@@ -1,6 +1,7 @@
 // What the commands that run a model share: the flags choosing the model and
-// how it runs (--model, --threads, --ctx, --isa), loading it (the built-in
-// default model when --model is not given) and the sampling flags.
+// how it runs (--model, --threads, --ctx, --isa, --no-screened-head), loading
+// it (the built-in default model when --model is not given) and the sampling
+// flags.
 #ifndef BITBRAIN_ENGINE_CLI_MODEL_FLAGS_H_
 #define BITBRAIN_ENGINE_CLI_MODEL_FLAGS_H_
 
@@ -19,6 +20,7 @@ struct ModelFlags {
   int threads = 0;
   int context_length = 0;
   std::string isa;  // empty: the best this CPU runs
+  bool screened_head = true;  // runtime::EngineOptions::screened_head
 };
 
 void AddModelFlags(CLI::App& command, ModelFlags& flags);
