@@ -1,6 +1,7 @@
 // LM head benchmarks: the f16 embedding matrix (2560 x 128256, 657 MB) is
 // larger than any cache by itself, so one copy streams from memory on every
-// call; rows split by the shared thread pool.
+// call; rows split by the shared thread pool. head_screen is the screened
+// head's pass over its int8 copy (328 MB): one int8 vector per token.
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -72,6 +73,61 @@ void BenchmarkHeadMatmul(benchmark::State& state, Isa isa, int tokens, int threa
               threads);
 }
 
+// Random int8 codes in [-127, 127] of the screening copy, made once.
+RotatingCopies& ScreeningCodes() {
+  static const std::unique_ptr<RotatingCopies> copies = std::make_unique<RotatingCopies>(
+      static_cast<size_t>(kHeadShape.rows) * kHeadShape.cols, kDefaultRotationBytes,
+      [](uint8_t* first) {
+        const size_t bytes = static_cast<size_t>(kHeadShape.rows) * kHeadShape.cols;
+        FillI2sCodes(first, bytes, /*seed=*/7);  // random bytes...
+        for (size_t i = 0; i < bytes; ++i) {
+          if (first[i] == 0x80) first[i] = 0x81;  // ...without -128
+        }
+      });
+  return *copies;
+}
+
+void BenchmarkHeadScreen(benchmark::State& state, Isa isa, int tokens, int threads,
+                         const MatmulPlan& plan) {
+  const kernels::HeadScreenFn screen = kernels::KernelsFor(isa).head_screen.screen;
+  const MatmulShape shape = kHeadShape;  // cols is a multiple of kHeadScreenAlignment
+  RotatingCopies* codes = nullptr;
+  try {
+    codes = &ScreeningCodes();
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  const int vectors = tokens;
+  std::vector<int8_t> q(static_cast<size_t>(vectors) * shape.cols);
+  for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
+  std::vector<int32_t> acc(static_cast<size_t>(vectors) * shape.rows);
+  const auto call_rows = [&](const uint8_t* code_bytes, int begin, int end) {
+    screen(reinterpret_cast<const int8_t*>(code_bytes), shape.cols, q.data(), vectors, begin, end,
+           acc.data(), shape.rows);
+  };
+  const double estimate = EstimateCallSeconds(shape.rows, kHeadRowTile, [&](int begin, int end) {
+                            call_rows(codes->Next(), begin, end);
+                          }) / threads;
+  if (estimate > plan.max_seconds_per_call) {
+    state.SkipWithError(TooSlowMessage(estimate, plan.max_seconds_per_call).c_str());
+    return;
+  }
+  kernels::ThreadPool pool(threads);
+  for (auto _ : state) {
+    const uint8_t* c = codes->Next();
+    pool.ParallelRows(shape.rows, kHeadRowTile, [&](int begin, int end) { call_rows(c, begin, end); });
+    benchmark::DoNotOptimize(acc.data());
+    benchmark::ClobberMemory();
+  }
+  SetCounters(state,
+              {.bytes = static_cast<double>(codes->bytes_per_copy()),
+               .macs = static_cast<double>(shape.rows) * shape.cols * vectors,
+               .reads_memory = true,
+               .int8_macs = true},
+              threads);
+}
+
 }  // namespace
 
 void RegisterHeadMatmulBenchmarks(const MatmulPlan& plan) {
@@ -87,6 +143,24 @@ void RegisterHeadMatmulBenchmarks(const MatmulPlan& plan) {
         benchmark::RegisterBenchmark(name.c_str(),
                                      [=](benchmark::State& state) {
                                        BenchmarkHeadMatmul(state, isa, tokens, threads, plan);
+                                     })
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+  const auto screen_entry = +[](const Kernels& k) { return k.head_screen.screen; };
+  for (Isa isa : VariantsWithOwnCode(screen_entry)) {
+    for (int tokens : plan.token_counts) {
+      for (int threads : plan.thread_counts) {
+        const std::string name = CaseName({.kernel = "head_screen",
+                                           .variant = kernels::IsaName(isa),
+                                           .shape = ShapeName(kHeadShape),
+                                           .tokens = tokens,
+                                           .threads = threads});
+        benchmark::RegisterBenchmark(name.c_str(),
+                                     [=](benchmark::State& state) {
+                                       BenchmarkHeadScreen(state, isa, tokens, threads, plan);
                                      })
             ->UseRealTime()
             ->Unit(benchmark::kMicrosecond);

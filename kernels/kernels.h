@@ -82,6 +82,40 @@ using HeadMatmulFn = void (*)(const uint16_t* embeddings, int cols, const float*
                               size_t hn_stride, int tokens, int row_begin, int row_end,
                               float* logits, size_t logits_stride);
 
+// ---- Screening the LM head (engine/runtime/screened_head.h) ----------------
+
+// Rows of the int8 screening copy are code_stride bytes apart: cols rounded up
+// to a multiple of this, the padding zero.
+inline constexpr int kHeadScreenAlignment = 32;
+
+// The int8 screening copy of the f16 rows [row_begin, row_end) of E (row v at
+// embeddings + v * cols). Per row v, in f32 unless said otherwise:
+//   amax = max_i |E[v][i]|;  scale[v] = amax / 127;  inv = 127 / amax
+//   codes[v][i] = clamp(rint(E[v][i] * inv), -127, 127) (codes + v *
+//     code_stride; zero for i in [cols, code_stride))
+//   code_sq[v] = sum_i codes[v][i]^2 (exact)
+//   error_sq[v] = sum_i (f64(E[v][i]) - f64(scale[v]) * codes[v][i])^2 in f64,
+//     accumulated in 4 lanes (element i into lane i % 4, increasing i, no fma),
+//     then (lane0 + lane1) + (lane2 + lane3)
+// A row of zeros gets scale 0 and codes 0; a row holding an Inf or NaN gets
+// scale 0, codes 0 and error_sq +Inf.
+using HeadScreenQuantizeFn = void (*)(const uint16_t* embeddings, int cols, int row_begin,
+                                      int row_end, int8_t* codes, size_t code_stride,
+                                      float* scale, int64_t* code_sq, double* error_sq);
+
+// acc[t * acc_stride + v] = sum_i codes[v][i] * q[t][i] over i in
+// [0, code_stride), exact in int32, for rows v in [row_begin, row_end) and
+// vectors t in [0, vectors): q[t] at q + t * code_stride. Codes and q are in
+// [-127, 127]; code_stride is a multiple of kHeadScreenAlignment.
+using HeadScreenFn = void (*)(const int8_t* codes, size_t code_stride, const int8_t* q,
+                              int vectors, int row_begin, int row_end, int32_t* acc,
+                              size_t acc_stride);
+
+struct HeadScreen {
+  HeadScreenQuantizeFn quantize;
+  HeadScreenFn screen;
+};
+
 // ---- Float kernels (sections 1 and 2) --------------------------------------
 
 // y = RMSNorm(x) with weight w over n values (section 2.2); y may alias x.
@@ -133,6 +167,7 @@ struct Kernels {
   TernaryMatmul ternary_matmul;          // TernaryLayout::kTwoBit
   TernaryMatmul compact_ternary_matmul;  // TernaryLayout::kCompact
   HeadMatmulFn head_matmul;
+  HeadScreen head_screen;
   RmsNormFn rmsnorm;
   RopeFn rope;
   AttentionScoresFn attention_scores;

@@ -48,6 +48,21 @@ std::string TempPath(const std::string& name) {
   return std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));
 }
 
+TEST_CASE("--no-screened-head: run gives the same text; chat and logits take the flag") {
+  for (const char* temperature : {"0", "0.8"}) {
+    std::vector<std::string> args = {"run", "-m", kModel, "-p", "The harbour", "-n", "24",
+                                     "--temp", temperature, "--seed", "5", "-t", "1"};
+    const std::string screened = Output(args);
+    args.push_back("--no-screened-head");
+    CHECK(Output(args) == screened);
+  }
+  CHECK_FALSE(Output({"chat", "-m", kModel, "-n", "4", "--no-screened-head"}, "hi\n").empty());
+  const std::string out = TempPath("no_screened_logits.npy");
+  Output({"logits", "-m", kModel, "-p", "x", "--out", out, "--no-screened-head"});
+  CHECK(std::filesystem::exists(out));
+  std::filesystem::remove(out);
+}
+
 TEST_CASE("run: greedy and seeded output is reproducible, across threads too") {
   const std::vector<std::string> greedy = {"run", "-m", kModel, "-p", "The harbour", "-n", "24",
                                            "--temp", "0", "-t", "1"};

@@ -21,6 +21,9 @@ void AddModelFlags(CLI::App& command, ModelFlags& flags) {
   command.add_option("--isa", flags.isa, "Kernel variant: scalar, avx2, avx512 (default: best)");
   command.add_flag("!--no-compact-weights", flags.compact_weights,
                    "Keep ternary weights at 2 bits each, not the compact 1.6 (same results)");
+  command.add_flag("!--no-screened-head", flags.screened_head,
+                   "Compute every logit with the full F16 head, never the int8-screened one "
+                   "(the tokens are the same; this is slower)");
 }
 
 std::string ModelPath(const std::string& model_flag) {
@@ -41,6 +44,7 @@ runtime::EngineOptions EngineOptionsFrom(const ModelFlags& flags) {
   options.threads = flags.threads;
   options.context_length = flags.context_length;
   options.compact_weights = flags.compact_weights;
+  options.screened_head = flags.screened_head;
   if (!flags.isa.empty()) {
     options.isa = kernels::ParseIsa(flags.isa);
     if (!options.isa) {

@@ -1,6 +1,7 @@
 // What the commands that run a model share: the flags choosing the model and
-// how it runs (--model, --threads, --ctx, --isa, --no-compact-weights), loading it (the built-in
-// default model when --model is not given) and the sampling flags.
+// how it runs (--model, --threads, --ctx, --isa, --no-compact-weights,
+// --no-screened-head), loading it (the built-in default model when --model
+// is not given) and the sampling flags.
 #ifndef BITBRAIN_ENGINE_CLI_MODEL_FLAGS_H_
 #define BITBRAIN_ENGINE_CLI_MODEL_FLAGS_H_
 
@@ -20,6 +21,7 @@ struct ModelFlags {
   int context_length = 0;
   std::string isa;  // empty: the best this CPU runs
   bool compact_weights = true;  // --no-compact-weights: 2 bits per weight
+  bool screened_head = true;  // runtime::EngineOptions::screened_head
 };
 
 void AddModelFlags(CLI::App& command, ModelFlags& flags);

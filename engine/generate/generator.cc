@@ -73,9 +73,23 @@ GenerationResult Generator::Generate(runtime::Sequence& sequence,
     if (on_text) on_text(text);
   };
 
+  // Each step feeds tokens and samples from the engine's answer: the
+  // candidates the sampler's chain can reach when it says which those are
+  // (the screened head), else the full row.
   std::vector<float> logits(engine_.config().vocab_size);
+  runtime::CandidateLogits candidates;
+  bool screened = false;  // whether the last feed wrote candidates or logits
+  const auto feed = [&](std::span<const int32_t> tokens) {
+    const std::optional<runtime::CandidateQuery> query = sampler.Query();
+    screened = query.has_value();
+    if (screened) {
+      engine_.Forward(sequence, tokens, *query, candidates);
+    } else {
+      engine_.Forward(sequence, tokens, logits);
+    }
+  };
   const std::span<const int32_t> new_prompt = prompt.subspan(sequence.position());
-  engine_.Forward(sequence, new_prompt, logits);
+  feed(new_prompt);
   result.stats.prompt_tokens = static_cast<int>(new_prompt.size());
   result.stats.prompt_seconds = SecondsSince(start);
 
@@ -85,7 +99,7 @@ GenerationResult Generator::Generate(runtime::Sequence& sequence,
       result.finish_reason = FinishReason::kLength;
       break;
     }
-    const int32_t token = sampler.Sample(logits);
+    const int32_t token = screened ? sampler.Sample(candidates) : sampler.Sample(logits);
     sampler.Accept(token);
     result.tokens.push_back(token);
     if (result.tokens.size() == 1) {
@@ -105,7 +119,7 @@ GenerationResult Generator::Generate(runtime::Sequence& sequence,
       result.finish_reason = FinishReason::kLength;
       break;
     }
-    engine_.Forward(sequence, std::span<const int32_t>(&token, 1), logits);
+    feed(std::span<const int32_t>(&token, 1));
   }
   if (!stop_strings.stopped()) emit(stop_strings.Push(decoder.Finish()) + stop_strings.Finish());
 

@@ -26,28 +26,46 @@ void Sampler::Accept(int32_t token) {
   }
 }
 
-void Sampler::Prepare(std::span<const float> logits) {
-  if (logits.empty()) throw std::invalid_argument("no logits to sample from");
-  const auto vocab = static_cast<int32_t>(logits.size());
-  candidates_.resize(logits.size());
-  for (int32_t id = 0; id < vocab; ++id) {
+Sampler::Candidate& Sampler::Find(int32_t id, const char* why) {
+  const auto it = std::lower_bound(candidates_.begin(), candidates_.end(), id,
+                                   [](const Candidate& c, int32_t id) { return c.id < id; });
+  if (it == candidates_.end() || it->id != id) {
+    throw std::invalid_argument(std::string("the logit of token ") + std::to_string(id) +
+                                ", which the " + why + " changes, is not among the candidates");
+  }
+  return *it;
+}
+
+int32_t Sampler::Choose(int32_t vocab_size) {
+  if (candidates_.empty()) throw std::invalid_argument("no logits to sample from");
+  for (Candidate& c : candidates_) {
     // A NaN would break the sort order; it can never be chosen.
-    const float logit = logits[id];
-    candidates_[id] = {id, std::isnan(logit) ? -std::numeric_limits<float>::infinity() : logit};
+    if (std::isnan(c.logit)) c.logit = -std::numeric_limits<float>::infinity();
   }
   for (const auto& [id, bias] : params_.logit_bias) {
-    if (id < 0 || id >= vocab) {
+    if (id < 0 || id >= vocab_size) {
       throw std::invalid_argument("logit bias for token " + std::to_string(id) +
-                                  ", outside the vocabulary of " + std::to_string(vocab));
+                                  ", outside the vocabulary of " + std::to_string(vocab_size));
     }
-    candidates_[id].logit += bias;
+    Find(id, "logit bias").logit += bias;
   }
   for (const auto& [id, count] : recent_counts_) {
-    if (id < 0 || id >= vocab) continue;
-    float& logit = candidates_[id].logit;
+    if (id < 0 || id >= vocab_size) continue;
+    float& logit = Find(id, "penalty").logit;
     logit = logit > 0 ? logit / params_.repeat_penalty : logit * params_.repeat_penalty;
     logit -= static_cast<float>(count) * params_.frequency_penalty + params_.presence_penalty;
   }
+  if (params_.temperature <= 0) {
+    const Candidate* best = &candidates_.front();
+    for (const Candidate& c : candidates_) {
+      if (c.logit > best->logit) best = &c;  // strict: the lowest id wins ties
+    }
+    return best->id;
+  }
+  TopK();
+  TopP();
+  MinP();
+  return Draw();
 }
 
 void Sampler::SortCandidates(size_t count) {
@@ -107,18 +125,38 @@ int32_t Sampler::Draw() {
 }
 
 int32_t Sampler::Sample(std::span<const float> logits) {
-  Prepare(logits);
+  const auto vocab = static_cast<int32_t>(logits.size());
+  candidates_.resize(logits.size());
+  for (int32_t id = 0; id < vocab; ++id) candidates_[id] = {id, logits[id]};
+  return Choose(vocab);
+}
+
+std::optional<runtime::CandidateQuery> Sampler::Query() const {
+  runtime::CandidateQuery query;
   if (params_.temperature <= 0) {
-    const Candidate* best = &candidates_.front();
-    for (const Candidate& c : candidates_) {
-      if (c.logit > best->logit) best = &c;  // strict: the lowest id wins ties
-    }
-    return best->id;
+    query.k = 1;
+  } else if (params_.top_k > 0) {
+    query.k = params_.top_k;
+  } else if (params_.top_p >= 1 && params_.min_p > 0) {
+    query.k = 1;
+    query.log_ratio = std::log(static_cast<double>(params_.min_p));
+  } else {
+    return std::nullopt;
   }
-  TopK();
-  TopP();
-  MinP();
-  return Draw();
+  for (const auto& [id, bias] : params_.logit_bias) query.forced.push_back(id);
+  for (const auto& [id, count] : recent_counts_) query.forced.push_back(id);
+  return query;
+}
+
+int32_t Sampler::Sample(const runtime::CandidateLogits& candidates) {
+  if (candidates.ids.size() != candidates.logits.size()) {
+    throw std::invalid_argument("candidate ids and logits differ in number");
+  }
+  candidates_.resize(candidates.ids.size());
+  for (size_t i = 0; i < candidates.ids.size(); ++i) {
+    candidates_[i] = {candidates.ids[i], candidates.logits[i]};
+  }
+  return Choose(candidates.vocab_size);
 }
 
 }  // namespace bitbrain::generate

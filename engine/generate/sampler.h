@@ -11,6 +11,11 @@
 // is not part of the bit-exact forward pass (NUMERICS.md), so the same seed
 // gives the same tokens on any machine whose libm exp agrees (glibc's is
 // correctly rounded in double).
+//
+// The sampler takes either a full row of logits or the exact logits of the
+// rows its chain can reach (runtime::CandidateLogits, from the screened head)
+// and picks the same token from both: Query() says which rows those are, or
+// that it needs the full row (conformance/NUMERICS.md section 2.8).
 #ifndef BITBRAIN_ENGINE_GENERATE_SAMPLER_H_
 #define BITBRAIN_ENGINE_GENERATE_SAMPLER_H_
 
@@ -19,7 +24,10 @@
 #include <map>
 #include <random>
 #include <span>
+#include <optional>
 #include <vector>
+
+#include "engine/runtime/candidates.h"
 
 namespace bitbrain::generate {
 
@@ -57,6 +65,18 @@ class Sampler {
   // Throws std::invalid_argument for empty logits or a biased id out of range.
   int32_t Sample(std::span<const float> logits);
 
+  // The rows the next Sample() can pick from, or nullopt if it needs the full
+  // row: greedy (k = 1), top-k (k = top_k) and, without top-k or top-p,
+  // min-p (the best row and those within ln(min_p) of it) need only those;
+  // top-p or temperature alone need the whole distribution. The tokens whose
+  // logits bias and penalties change are always forced in.
+  std::optional<runtime::CandidateQuery> Query() const;
+
+  // The same token as Sample() on the full row, from the candidates a
+  // Query() made before this call was answered with. Throws
+  // std::invalid_argument if a biased or penalized token is missing.
+  int32_t Sample(const runtime::CandidateLogits& candidates);
+
   // Records a token of the text (prompt or generated) for the penalties.
   void Accept(int32_t token);
 
@@ -68,8 +88,11 @@ class Sampler {
     float logit;
   };
 
-  // Logits with bias and penalties applied, into candidates_.
-  void Prepare(std::span<const float> logits);
+  // Applies bias and penalties to candidates_ (ids ascending, rows of a
+  // vocabulary of vocab_size), then the chain.
+  int32_t Choose(int32_t vocab_size);
+  // The candidate of token `id`; throws if it is missing.
+  Candidate& Find(int32_t id, const char* why);
   // Sorts candidates_ (or their first `count`) into the fixed scan order.
   void SortCandidates(size_t count);
   void TopK();

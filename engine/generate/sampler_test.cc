@@ -200,5 +200,49 @@ TEST_CASE("the same seed draws the same sequence; another seed does not") {
   CHECK(draws(42) != draws(43));
 }
 
+// The candidates of `logits` a query's answer may hold: `ids`, ascending.
+runtime::CandidateLogits Subset(const std::vector<float>& logits, std::vector<int32_t> ids) {
+  runtime::CandidateLogits candidates{.vocab_size = static_cast<int>(logits.size()), .ids = ids};
+  for (const int32_t id : ids) candidates.logits.push_back(logits[id]);
+  return candidates;
+}
+
+TEST_CASE("Query: which chains can use candidates, with bias and penalty tokens forced") {
+  CHECK(Sampler(Greedy()).Query()->k == 1);
+  SamplingParams top_k = Plain();
+  top_k.top_k = 40;
+  top_k.top_p = 0.9f;
+  CHECK(Sampler(top_k).Query()->k == 40);
+  SamplingParams min_p = Plain();
+  min_p.min_p = 0.05f;
+  const std::optional<runtime::CandidateQuery> query = Sampler(min_p).Query();
+  REQUIRE(query);
+  CHECK(query->k == 1);
+  CHECK(query->log_ratio == std::log(static_cast<double>(0.05f)));
+  min_p.top_p = 0.9f;  // top-p before min-p needs the whole distribution
+  CHECK_FALSE(Sampler(min_p).Query());
+  CHECK_FALSE(Sampler(Plain()).Query());  // temperature alone
+  SamplingParams forced = Greedy();
+  forced.logit_bias = {{3, 1.0f}};
+  forced.penalty_last_n = 4;
+  Sampler sampler(forced);
+  sampler.Accept(7);
+  const std::vector<int32_t> expected = {3, 7};
+  CHECK(sampler.Query()->forced == expected);
+}
+
+TEST_CASE("Sample(candidates) picks what Sample(logits) picks; a missing forced token throws") {
+  const std::vector<float> logits = {0.5f, 2.0f, -1.0f, 1.9f, 0.1f, 1.0f, 1.95f};
+  SamplingParams params = Plain(11);
+  params.top_k = 3;  // rows 1, 6, 3
+  params.logit_bias = {{5, 0.5f}};  // row 5 forced: 1.5
+  Sampler full(params), screened(params);
+  const runtime::CandidateLogits candidates = Subset(logits, {1, 3, 5, 6});
+  for (int i = 0; i < 200; ++i) CHECK(screened.Sample(candidates) == full.Sample(logits));
+  Sampler missing(params);
+  CHECK_THROWS_AS(missing.Sample(Subset(logits, {1, 3, 6})), std::invalid_argument);
+  CHECK(Sampler(Greedy()).Sample(Subset(logits, {1, 3, 6})) == 1);
+}
+
 }  // namespace
 }  // namespace bitbrain::generate

@@ -96,6 +96,13 @@ Engine::Engine(const std::string& model_path, const EngineOptions& options)
   load_stats_.repack_seconds = SecondsSince(repack_start);
   load_stats_.repacked_bytes = weights_.packed_bytes;
   load_stats_.from_cache = weights_.from_cache;
+  if (options_.screened_head) {
+    const auto screen_start = std::chrono::steady_clock::now();
+    screened_ = ScreenedHead(weights_.output, model_.config.vocab_size,
+                             model_.config.embedding_length, kernels_, pool_);
+    load_stats_.screen_seconds = SecondsSince(screen_start);
+    load_stats_.screen_bytes = screened_.bytes();
+  }
   rope_ = RopeTable(context_length_, model_.config.head_dim, model_.config.rope_freq_base);
   load_stats_.ready_seconds = SecondsSince(construction_start_);
 }
@@ -143,6 +150,22 @@ void Engine::CheckBatch(std::span<const SequenceBatch> batch) const {
       fail("the logits span holds " + std::to_string(entry.logits.size()) + " floats, not " +
            std::to_string(entry.logits_count) + " x " + std::to_string(vocab));
     }
+    if ((entry.query == nullptr) != (entry.candidates == nullptr)) {
+      fail("a candidate query needs both `query` and `candidates`");
+    }
+    if (entry.query != nullptr) {
+      const CandidateQuery& query = *entry.query;
+      if (entry.logits_count != 0) fail("asks for both logits and candidates");
+      if (entry.tokens.empty()) fail("asks for candidates but has no tokens");
+      if (query.k < 1) fail("candidate query k " + std::to_string(query.k) + " is below 1");
+      if (!(query.log_ratio <= 0)) fail("candidate query log_ratio must be <= 0");
+      for (const int32_t id : query.forced) {
+        if (id < 0 || id >= vocab) {
+          fail("forced candidate " + std::to_string(id) + " is outside the vocabulary [0, " +
+               std::to_string(vocab) + ")");
+        }
+      }
+    }
   }
 }
 
@@ -163,8 +186,13 @@ void Engine::Forward(std::span<const SequenceBatch> batch) {
       for (size_t j = done[i]; j < end; ++j) {
         const int position = entry.sequence->position() + static_cast<int>(j - done[i]);
         if (j >= first_logits) {
+          logits_rows_.push_back({static_cast<int>(rows_.size()),
+                                  entry.logits.data() + (j - first_logits) * vocab, nullptr,
+                                  nullptr});
+        }
+        if (entry.query != nullptr && j + 1 == entry.tokens.size()) {
           logits_rows_.push_back(
-              {static_cast<int>(rows_.size()), entry.logits.data() + (j - first_logits) * vocab});
+              {static_cast<int>(rows_.size()), nullptr, entry.query, entry.candidates});
         }
         rows_.push_back({entry.tokens[j], entry.sequence, position});
       }
@@ -183,6 +211,13 @@ void Engine::Forward(Sequence& sequence, std::span<const int32_t> tokens, std::s
                                .tokens = tokens,
                                .logits_count = logits.empty() ? 0 : 1,
                                .logits = logits};
+  Forward(std::span<const SequenceBatch>(&entry, 1));
+}
+
+void Engine::Forward(Sequence& sequence, std::span<const int32_t> tokens,
+                     const CandidateQuery& query, CandidateLogits& candidates) {
+  const SequenceBatch entry = {
+      .sequence = &sequence, .tokens = tokens, .query = &query, .candidates = &candidates};
   Forward(std::span<const SequenceBatch>(&entry, 1));
 }
 
@@ -353,25 +388,110 @@ void Engine::Attention(int layer, std::span<const Row> rows) {
 void Engine::Head(std::span<const LogitsRow> logits_rows) {
   const ModelConfig& c = model_.config;
   const size_t hidden = c.embedding_length;
-  const size_t vocab = c.vocab_size;
+  const size_t stride = screened_.code_stride();
   const int n = static_cast<int>(logits_rows.size());
   Grow(buffers_.head_input, n * hidden);
-  Grow(buffers_.logits, n * vocab);
+  Grow(buffers_.screen_q, n * stride);
+  screen_inputs_.assign(n, std::nullopt);
   pool_.ParallelFor(n, [&](int i) {
     float* hn = buffers_.head_input.data() + i * hidden;
     kernels_.rmsnorm(buffers_.x.data() + logits_rows[i].row * hidden, weights_.output_norm,
                      c.embedding_length, c.rms_epsilon, hn);
     kernels_.round_f16(hn, c.embedding_length, hn);
+    if (logits_rows[i].query != nullptr && screened_.rows() > 0) {
+      screen_inputs_[i] = screened_.Quantize(hn, buffers_.screen_q.data() + i * stride);
+    }
   });
-  const int tasks_per_thread = options_.tuning.TasksPerThread(
-      {kernels::SplitKind::kHead, c.vocab_size, c.embedding_length, threads()});
-  pool_.ParallelRows(c.vocab_size, kHeadRowTile, [&](int begin, int end) {
-    kernels_.head_matmul(weights_.output, c.embedding_length, buffers_.head_input.data(), hidden, n,
-                         begin, end, buffers_.logits.data(), vocab);
-  }, tasks_per_thread);
+  // Candidate rows whose input cannot be screened (or with screening off)
+  // are computed in full.
+  full_rows_.clear();
+  screened_rows_.clear();
+  for (int i = 0; i < n; ++i) (screen_inputs_[i] ? screened_rows_ : full_rows_).push_back(i);
+  if (!full_rows_.empty()) FullHead(logits_rows, full_rows_);
+  if (!screened_rows_.empty()) ScreenedHeadRows(logits_rows, screened_rows_);
+}
+
+void Engine::FullHead(std::span<const LogitsRow> logits_rows, std::span<const int> which) {
+  const ModelConfig& c = model_.config;
+  const size_t hidden = c.embedding_length;
+  const size_t vocab = c.vocab_size;
+  const int n = static_cast<int>(which.size());
+  Grow(buffers_.full_input, n * hidden);
+  Grow(buffers_.logits, n * vocab);
   for (int i = 0; i < n; ++i) {
-    std::memcpy(logits_rows[i].out, buffers_.logits.data() + i * vocab, vocab * sizeof(float));
+    std::memcpy(buffers_.full_input.data() + i * hidden,
+                buffers_.head_input.data() + which[i] * hidden, hidden * sizeof(float));
   }
+  pool_.ParallelRows(c.vocab_size, kHeadRowTile, [&](int begin, int end) {
+    kernels_.head_matmul(weights_.output, c.embedding_length, buffers_.full_input.data(), hidden,
+                         n, begin, end, buffers_.logits.data(), vocab);
+  }, options_.tuning.TasksPerThread(
+         {kernels::SplitKind::kHead, c.vocab_size, c.embedding_length, threads()}));
+  for (int i = 0; i < n; ++i) {
+    const LogitsRow& row = logits_rows[which[i]];
+    const float* logits = buffers_.logits.data() + i * vocab;
+    if (row.out != nullptr) {
+      std::memcpy(row.out, logits, vocab * sizeof(float));
+    } else {  // a candidate query answered with every row
+      row.candidates->vocab_size = c.vocab_size;
+      row.candidates->ids.resize(vocab);
+      for (size_t v = 0; v < vocab; ++v) row.candidates->ids[v] = static_cast<int32_t>(v);
+      row.candidates->logits.assign(logits, logits + vocab);
+    }
+  }
+}
+
+void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<const int> which) {
+  const ModelConfig& c = model_.config;
+  const size_t hidden = c.embedding_length;
+  const size_t vocab = c.vocab_size;
+  const size_t stride = screened_.code_stride();
+  const int n = static_cast<int>(which.size());
+  Grow(buffers_.screen_batch, n * stride);
+  Grow(buffers_.screen_acc, n * vocab);
+  Grow(buffers_.lower, n * vocab);
+  Grow(buffers_.upper, n * vocab);
+  for (int i = 0; i < n; ++i) {
+    std::memcpy(buffers_.screen_batch.data() + i * stride,
+                buffers_.screen_q.data() + which[i] * stride, stride);
+  }
+  // One pass over the screening copy for all rows, each chunk's bounds
+  // computed while its products are in cache.
+  pool_.ParallelRows(c.vocab_size, kHeadRowTile, [&](int begin, int end) {
+    int32_t* acc = buffers_.screen_acc.data();
+    kernels_.head_screen.screen(screened_.codes(), stride, buffers_.screen_batch.data(), n,
+                                begin, end, acc, vocab);
+    for (int i = 0; i < n; ++i) {
+      screened_.Bounds(*screen_inputs_[which[i]], acc + i * vocab, begin, end,
+                       buffers_.lower.data() + i * vocab, buffers_.upper.data() + i * vocab);
+    }
+  });
+  pool_.ParallelFor(n, [&](int i) {
+    const LogitsRow& row = logits_rows[which[i]];
+    row.candidates->vocab_size = c.vocab_size;
+    row.candidates->ids = ScreenedHead::Select({buffers_.lower.data() + i * vocab, vocab},
+                                               {buffers_.upper.data() + i * vocab, vocab},
+                                               *row.query);
+    row.candidates->logits.resize(row.candidates->ids.size());
+  });
+  // The candidates' exact logits: the head kernel on one row each, which
+  // gives the full head's bits (any row range does, section 3).
+  exact_logits_.clear();
+  for (int i = 0; i < n; ++i) {
+    const LogitsRow& row = logits_rows[which[i]];
+    const float* hn = buffers_.head_input.data() + which[i] * hidden;
+    for (size_t j = 0; j < row.candidates->ids.size(); ++j) {
+      exact_logits_.push_back({hn, row.candidates->ids[j], &row.candidates->logits[j]});
+    }
+  }
+  if (exact_logits_.empty()) return;
+  pool_.ParallelRows(static_cast<int>(exact_logits_.size()), 1, [&](int begin, int end) {
+    for (int j = begin; j < end; ++j) {
+      const ExactLogit& e = exact_logits_[j];
+      kernels_.head_matmul(weights_.output + static_cast<size_t>(e.id) * hidden,
+                           c.embedding_length, e.hn, hidden, 1, 0, 1, e.out, 1);
+    }
+  });
 }
 
 }  // namespace bitbrain::runtime

@@ -15,6 +15,11 @@
 //   runtime::Sequence sequence = engine.NewSequence();
 //   std::vector<float> logits(engine.config().vocab_size);
 //   engine.Forward(sequence, prompt_tokens, logits);  // logits of the last token
+//
+// Instead of a full row of logits, an entry may ask for the exact logits of
+// the rows a sampler needs (candidates.h); with EngineOptions::screened_head
+// these come from the bound-screened head (screened_head.h), which reads a
+// quarter of the head's bytes plus a few exact rows.
 #ifndef BITBRAIN_ENGINE_RUNTIME_ENGINE_H_
 #define BITBRAIN_ENGINE_RUNTIME_ENGINE_H_
 
@@ -29,8 +34,10 @@
 
 #include "engine/gguf/gguf.h"
 #include "engine/model/bitnet_model.h"
+#include "engine/runtime/candidates.h"
 #include "engine/runtime/model_weights.h"
 #include "engine/runtime/rope_table.h"
+#include "engine/runtime/screened_head.h"
 #include "engine/runtime/sequence.h"
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
@@ -55,6 +62,9 @@ struct EngineOptions {
   bool cache_repacked_weights = true;
   // How products are split among the threads; never changes results.
   kernels::Tuning tuning = {};
+  // Build the int8 screening copy of the head at load and answer candidate
+  // queries with it; off: candidate queries get every row from the full head.
+  bool screened_head = true;
 };
 
 // `options` with `tuning` and, if the tuning has one, its prefill chunk.
@@ -72,6 +82,8 @@ struct LoadStats {
   double ready_seconds = 0;   // all of it, with the RoPE table
   size_t repacked_bytes = 0;
   bool from_cache = false;    // the repacked weights were mapped from the cache
+  double screen_seconds = 0;  // the screening copy of the LM head (0 when off)
+  size_t screen_bytes = 0;
 };
 
 // New tokens for one sequence in a Forward() call.
@@ -80,6 +92,10 @@ struct SequenceBatch {
   std::span<const int32_t> tokens = {};  // appended from sequence->position() on
   int logits_count = 0;                  // the last logits_count tokens get logits...
   std::span<float> logits = {};          // ...here, logits_count rows of vocab_size
+  // Or (logits_count 0): the exact logits of the rows `query` needs for the
+  // last token, written to `candidates`.
+  const CandidateQuery* query = nullptr;
+  CandidateLogits* candidates = nullptr;
 };
 
 class Engine {
@@ -119,6 +135,14 @@ class Engine {
   // `logits` (vocab_size floats), or no logits if `logits` is empty.
   void Forward(Sequence& sequence, std::span<const int32_t> tokens, std::span<float> logits);
 
+  // One sequence: appends `tokens` (at least one) and writes the last
+  // token's candidate logits for `query`.
+  void Forward(Sequence& sequence, std::span<const int32_t> tokens, const CandidateQuery& query,
+               CandidateLogits& candidates);
+
+  // Bytes the screened head reads per step; 0 when it is off.
+  size_t screened_head_bytes() const { return screened_.bytes(); }
+
  private:
   // One token of a step: its id and where it goes.
   struct Row {
@@ -126,9 +150,18 @@ class Engine {
     Sequence* sequence;
     int position;
   };
-  // A row whose logits are wanted, and where they go.
+  // A row whose logits are wanted, and where they go: a full row to `out`,
+  // or the candidates of `query`.
   struct LogitsRow {
     int row;
+    float* out;
+    const CandidateQuery* query;
+    CandidateLogits* candidates;
+  };
+  // One exact logit of a candidate row.
+  struct ExactLogit {
+    const float* hn;
+    int32_t id;
     float* out;
   };
   // A ternary matrix product of the step's quantized activations.
@@ -149,7 +182,12 @@ class Engine {
     std::vector<float> projected;   // [rows][hidden] outputs of W_o and W_down
     std::vector<float> softmax;     // [tasks][2][context] attention scratch
     std::vector<float> head_input;  // [logits rows][hidden]
-    std::vector<float> logits;      // [logits rows][vocab]
+    std::vector<float> full_input;  // [full rows][hidden] those computed in full
+    std::vector<float> logits;      // [full rows][vocab]
+    std::vector<int8_t> screen_q;      // [logits rows][code_stride]
+    std::vector<int8_t> screen_batch;  // [screened rows][code_stride]
+    std::vector<int32_t> screen_acc;   // [screened rows][vocab]
+    std::vector<double> lower, upper;  // [screened rows][vocab]
   };
 
   void CheckBatch(std::span<const SequenceBatch> batch) const;
@@ -166,6 +204,9 @@ class Engine {
   void RotateAndCache(int layer, const Row& row, int r);
   void Attention(int layer, std::span<const Row> rows);
   void Head(std::span<const LogitsRow> logits_rows);
+  // The head of rows `which` of logits_rows: every logit / only candidates.
+  void FullHead(std::span<const LogitsRow> logits_rows, std::span<const int> which);
+  void ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<const int> which);
 
   std::chrono::steady_clock::time_point construction_start_ = std::chrono::steady_clock::now();
   EngineOptions options_;  // checked
@@ -177,10 +218,14 @@ class Engine {
   kernels::ThreadPool pool_;
   RopeTable rope_;        // set in the constructor's body, which is timed
   ModelWeights weights_;  //   step by step
+  ScreenedHead screened_;  // empty when options_.screened_head is off
   LoadStats load_stats_;
   Buffers buffers_;
   std::vector<Row> rows_;
   std::vector<LogitsRow> logits_rows_;
+  std::vector<std::optional<ScreenedHead::Input>> screen_inputs_;  // [logits rows]
+  std::vector<int> full_rows_, screened_rows_;  // indices into logits rows
+  std::vector<ExactLogit> exact_logits_;
 };
 
 }  // namespace bitbrain::runtime

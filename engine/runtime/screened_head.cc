@@ -1,0 +1,176 @@
+#include "engine/runtime/screened_head.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <queue>
+
+namespace bitbrain::runtime {
+namespace {
+
+// Every f64 quantity below is a sum or product of at most cols + 8 correctly
+// rounded f64 operations, each off by a relative 2^-53 at most; for cols <
+// 2^20 their accumulated relative error is below 2^-32. Inflating a bound by
+// the factor (1 + kSlack) covers it with room to spare.
+constexpr double kSlack = 0x1.0p-30;
+// Covers absolute errors too small for any relative factor: an f32 fma or
+// add whose result is subnormal may be off by 2^-150, and dot16 does fewer
+// than 2^20 of them (each error grows by at most a factor 2 afterwards).
+constexpr double kTiny = 0x1.0p-100;
+
+double RoundedUp(double x) { return x * (1 + kSlack); }
+
+// Rounds to int8 in [-127, 127]; step 0 (a zero vector) gives 0.
+int8_t Code(double x, double step) {
+  return step == 0 ? 0 : static_cast<int8_t>(std::clamp(std::nearbyint(x / step), -127.0, 127.0));
+}
+
+}  // namespace
+
+ScreenedHead::ScreenedHead(const uint16_t* embeddings, int rows, int cols,
+                           const kernels::Kernels& kernels, kernels::ThreadPool& pool)
+    : rows_(rows), cols_(cols) {
+  const int a = kernels::kHeadScreenAlignment;
+  code_stride_ = static_cast<size_t>((cols + a - 1) / a * a);
+  // dot16 (NUMERICS.md 1.1) adds each product into its lane's chain of
+  // ceil(cols / 16) fmas, then 4 tree additions: every product passes through
+  // at most k = ceil(cols / 16) + 4 roundings of 2^-24, so (Higham, Accuracy
+  // and Stability, 3.1) |dot16(h, e) - h.e| <= gamma_k * sum_i |h_i e_i|
+  // <= gamma_k ||h|| ||e|| with gamma_k = k u / (1 - k u).
+  const double k = (cols + 15) / 16 + 4;
+  const double u = 0x1.0p-24;
+  dot_error_ = RoundedUp(k * u / (1 - k * u));
+
+  codes_ = AnonymousMemory(rows * code_stride_, Pages::kPrefaulted);
+  scale_.resize(rows);
+  std::vector<int64_t> code_sq(rows);
+  std::vector<double> error_sq(rows);
+  pool.ParallelRows(rows, 64, [&](int begin, int end) {
+    kernels.head_screen.quantize(embeddings, cols, begin, end,
+                                 reinterpret_cast<int8_t*>(codes_.data()), code_stride_,
+                                 scale_.data(), code_sq.data(), error_sq.data());
+  });
+  error_norm_.resize(rows);
+  norm_.resize(rows);
+  for (int v = 0; v < rows; ++v) {
+    // error_sq is an f64 sum of squares (kernels.h): within 2^-32 relative.
+    error_norm_[v] = RoundedUp(std::sqrt(error_sq[v]));
+    // ||e|| <= ||c codes|| + ||e - c codes|| (triangle inequality), and
+    // ||c codes|| = c sqrt(code_sq) with code_sq an exact integer.
+    norm_[v] = RoundedUp(scale_[v] * std::sqrt(static_cast<double>(code_sq[v])) + error_norm_[v]);
+  }
+}
+
+size_t ScreenedHead::bytes() const {
+  return rows_ * (code_stride_ + sizeof(float) + 2 * sizeof(double));
+}
+
+std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int8_t* q) const {
+  double sum_sq = 0;
+  float amax = 0;
+  for (int i = 0; i < cols_; ++i) {
+    if (!std::isfinite(h[i])) return std::nullopt;
+    sum_sq += static_cast<double>(h[i]) * h[i];
+    amax = std::max(amax, std::fabs(h[i]));
+  }
+  if (amax == 0) return std::nullopt;
+  // The step is an f32 value, so step * code is exact in f64 and each
+  // residual below is h[i] - h^[i] rounded once (2^-53 relative: covered by
+  // RoundedUp).
+  Input input;
+  input.step = static_cast<float>(amax / 127.0f);
+  double residual_sq = 0;
+  for (int i = 0; i < cols_; ++i) {
+    q[i] = Code(h[i], input.step);
+    const double residual = h[i] - input.step * q[i];
+    residual_sq += residual * residual;
+  }
+  std::fill(q + cols_, q + code_stride_, 0);
+  input.norm = RoundedUp(std::sqrt(sum_sq));
+  input.residual = RoundedUp(std::sqrt(residual_sq));
+  return input;
+}
+
+// The bound. Row v of the head, e (cols f16 values), has the copy c codes
+// (c = scale_[v]); the input h has the copy h^ = step q. The screened value
+// y = (c codes) . h^ = c step acc is exact in real numbers (acc is the
+// kernel's exact integer). The exact logit is x = dot16(h, e) in f32. Then
+//
+//   x - y = (x - h.e) + h.(e - c codes) + (h - h^).(c codes)
+//
+// and by Cauchy-Schwarz and the dot16 rounding bound (constructor):
+//
+//   |x - y| <= gamma ||h|| ||e|| + ||h|| ||e - c codes|| + ||h - h^|| ||c codes||
+//           <= norm * error_norm_[v] + (residual + gamma * norm) * norm_[v]      (*)
+//
+// since norm_[v] bounds both ||e|| and ||c codes||, and every stored norm is
+// rounded up (constructor, Quantize). Evaluating y in f64 (t = step * acc,
+// t * c: two roundings) is off by at most 2^-52 |y|; evaluating (*) and
+// y -/+ bound in f64 adds a few more roundings of 2^-53 relative to |y| +
+// bound. The margin below — (*) times (1 + 2^-30), plus 2^-30 |y|, plus
+// 2^-100 for subnormal f32 results inside dot16 — exceeds all of these, so
+// lower <= x <= upper.
+// A row with an Inf or NaN has error_norm_ = +Inf and gets [-Inf, +Inf].
+void ScreenedHead::Bounds(const Input& input, const int32_t* acc, int begin, int end,
+                          double* lower, double* upper) const {
+  const double h_norm = input.norm;
+  const double e_factor = input.residual + dot_error_ * input.norm;
+  for (int v = begin; v < end; ++v) {
+    const double y = input.step * acc[v] * scale_[v];
+    const double bound = (h_norm * error_norm_[v] + e_factor * norm_[v]) * (1 + kSlack) +
+                         std::fabs(y) * kSlack + kTiny;
+    lower[v] = y - bound;
+    upper[v] = y + bound;
+  }
+}
+
+// Why the selection holds every row the query needs. Let L_k be the k-th
+// best lower bound among the rows not forced. Those k rows have exact logits
+// >= their lower bounds >= L_k, so the k-th best exact logit X_k of the rows
+// not forced is >= L_k. A row v not forced that the query needs has exact
+// logit x_v >= X_k + log_ratio >= L_k + log_ratio, and upper[v] >= x_v: it
+// passes `upper[v] >= threshold`. The threshold is lowered by 2^-40 of its
+// terms' magnitudes so that a sampler computing X_1 + ln(min_p) in f64 (one
+// more rounding, 2^-53 relative) still finds every row it keeps selected.
+std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
+                                          std::span<const double> upper,
+                                          const CandidateQuery& query) {
+  std::vector<int32_t> forced = query.forced;
+  std::sort(forced.begin(), forced.end());
+  forced.erase(std::unique(forced.begin(), forced.end()), forced.end());
+  const int rows = static_cast<int>(lower.size());
+
+  // The k best lower bounds of the rows not forced, the k-th on top.
+  std::priority_queue<double, std::vector<double>, std::greater<double>> best;
+  size_t f = 0;
+  for (int v = 0; v < rows; ++v) {
+    if (f < forced.size() && forced[f] == v) {
+      ++f;
+      continue;
+    }
+    if (best.size() < static_cast<size_t>(query.k)) {
+      best.push(lower[v]);
+    } else if (lower[v] > best.top()) {
+      best.pop();
+      best.push(lower[v]);
+    }
+  }
+  double threshold = -std::numeric_limits<double>::infinity();
+  if (best.size() == static_cast<size_t>(query.k)) {
+    const double kth = best.top();
+    threshold = kth + query.log_ratio - 0x1.0p-40 * (std::fabs(kth) + std::fabs(query.log_ratio)) -
+                kTiny;
+  }
+
+  std::vector<int32_t> ids;
+  f = 0;
+  for (int v = 0; v < rows; ++v) {
+    const bool is_forced = f < forced.size() && forced[f] == v;
+    if (is_forced) ++f;
+    if (is_forced || upper[v] >= threshold) ids.push_back(v);
+  }
+  return ids;
+}
+
+}  // namespace bitbrain::runtime

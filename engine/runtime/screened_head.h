@@ -1,0 +1,82 @@
+// The bound-screened LM head: an int8 copy of the head (one scale per row,
+// a quarter of the F16 bytes) gives, for every row, an interval that
+// provably holds the row's exact logit (NUMERICS.md section 2.7, dot16 in
+// f32); only the rows whose interval reaches a query's threshold are then
+// computed exactly (candidates.h). The result is the full head's, bit for
+// bit, on the rows a sampler can pick.
+//
+// Per step, for each head input h (f16 values):
+//   Quantize(h)  h rounded to int8 q (one scale)
+//   screen       kernels' head_screen: integer dot products of every row's
+//                codes with q (one pass over the copy for a batch)
+//   Bounds       lower[v] <= exact logit of row v <= upper[v] (proof in the .cc)
+//   Select       the rows a CandidateQuery needs
+// Built once at load from the F16 embeddings (kernels' head_screen.quantize).
+#ifndef BITBRAIN_ENGINE_RUNTIME_SCREENED_HEAD_H_
+#define BITBRAIN_ENGINE_RUNTIME_SCREENED_HEAD_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "engine/runtime/candidates.h"
+#include "engine/runtime/memory.h"
+#include "kernels/kernels.h"
+#include "kernels/thread_pool.h"
+
+namespace bitbrain::runtime {
+
+class ScreenedHead {
+ public:
+  // One head input quantized for screening: h^ = step * q.
+  struct Input {
+    double step = 0;
+    double norm = 0;      // >= ||h||
+    double residual = 0;  // >= ||h - h^||
+  };
+
+  ScreenedHead() = default;
+  // Quantizes the rows x cols F16 head with `kernels`, rows split over `pool`.
+  ScreenedHead(const uint16_t* embeddings, int rows, int cols, const kernels::Kernels& kernels,
+               kernels::ThreadPool& pool);
+
+  int rows() const { return rows_; }
+  // Bytes from one q vector (and one row of codes) to the next.
+  size_t code_stride() const { return code_stride_; }
+  const int8_t* codes() const { return reinterpret_cast<const int8_t*>(codes_.data()); }
+  // What a screening pass reads: the codes and the per-row numbers.
+  size_t bytes() const;
+
+  // Writes q (code_stride() int8);
+  // nullopt if h (cols floats) holds an Inf or NaN or only zeros, for which
+  // the caller computes the full head instead.
+  std::optional<Input> Quantize(const float* h, int8_t* q) const;
+
+  // lower[v] <= (exact logit of row v) <= upper[v] for v in [begin, end),
+  // from acc[v] = codes[v] . q. A row holding
+  // an Inf or NaN gets [-Inf, +Inf].
+  void Bounds(const Input& input, const int32_t* acc, int begin, int end,
+              double* lower, double* upper) const;
+
+  // The rows `query` needs (candidates.h), ids ascending, given every row's
+  // bounds: the forced rows and every row whose upper bound reaches the k-th
+  // best lower bound of the rows not forced, plus log_ratio.
+  static std::vector<int32_t> Select(std::span<const double> lower, std::span<const double> upper,
+                                     const CandidateQuery& query);
+
+ private:
+  int rows_ = 0;
+  int cols_ = 0;
+  size_t code_stride_ = 0;
+  double dot_error_ = 0;  // gamma of dot16's f32 rounding (the .cc)
+  AnonymousMemory codes_;
+  std::vector<float> scale_;         // c[v]: row v ~ c[v] * codes[v]
+  std::vector<double> error_norm_;   // >= ||e_v - c[v] codes[v]||
+  std::vector<double> norm_;         // >= max(||e_v||, ||c[v] codes[v]||)
+};
+
+}  // namespace bitbrain::runtime
+
+#endif  // BITBRAIN_ENGINE_RUNTIME_SCREENED_HEAD_H_

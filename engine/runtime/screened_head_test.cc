@@ -1,0 +1,235 @@
+// The screened head's bound and selection (screened_head.h) on random and
+// adversarial heads: the exact logit always lies within the bounds, the bound
+// is nearly reached where the head input points along a row's quantization
+// error (so a bound weakened by 10% fails here), and the selection holds
+// every row a query needs, including one-ulp near-ties.
+#include "engine/runtime/screened_head.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/formats/f16.h"
+
+namespace bitbrain::runtime {
+namespace {
+
+const kernels::Kernels& Active() { return kernels::ActiveKernels(); }
+
+struct Head {
+  int rows, cols;
+  std::vector<uint16_t> e;  // f16
+};
+
+Head RandomHead(int rows, int cols, double sigma, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0, sigma);
+  Head head{rows, cols, std::vector<uint16_t>(static_cast<size_t>(rows) * cols)};
+  for (uint16_t& x : head.e) x = F32ToF16(static_cast<float>(normal(rng)));
+  return head;
+}
+
+std::vector<float> RandomInput(int cols, double sigma, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0, sigma);
+  std::vector<float> h(cols);
+  for (float& x : h) x = RoundToF16(static_cast<float>(normal(rng)));
+  return h;
+}
+
+// The contract's logits (scalar kernel) of every row.
+std::vector<float> Exact(const Head& head, const std::vector<float>& h) {
+  std::vector<float> logits(head.rows);
+  kernels::KernelsFor(kernels::Isa::kScalar)
+      .head_matmul(head.e.data(), head.cols, h.data(), head.cols, 1, 0, head.rows, logits.data(),
+                   head.rows);
+  return logits;
+}
+
+struct Bounds {
+  std::vector<double> lower, upper;
+};
+
+Bounds Screen(const ScreenedHead& screened, const std::vector<float>& h) {
+  const size_t stride = screened.code_stride();
+  std::vector<int8_t> q(stride);
+  const std::optional<ScreenedHead::Input> input = screened.Quantize(h.data(), q.data());
+  REQUIRE(input);
+  const int rows = screened.rows();
+  std::vector<int32_t> acc(rows);
+  Active().head_screen.screen(screened.codes(), stride, q.data(), 1, 0, rows, acc.data(), rows);
+  Bounds b{std::vector<double>(rows), std::vector<double>(rows)};
+  screened.Bounds(*input, acc.data(), 0, rows, b.lower.data(), b.upper.data());
+  return b;
+}
+
+// Checks lower <= exact <= upper on every row; returns the largest
+// |exact - middle| / half-width, how much of the bound was used.
+double CheckBounds(const ScreenedHead& screened, const Head& head, const std::vector<float>& h) {
+  const std::vector<float> exact = Exact(head, h);
+  const Bounds b = Screen(screened, h);
+  double used = 0;
+  for (int v = 0; v < head.rows; ++v) {
+    INFO("row " << v << ": " << b.lower[v] << " <= " << exact[v] << " <= " << b.upper[v]);
+    REQUIRE(b.lower[v] <= exact[v]);
+    REQUIRE(exact[v] <= b.upper[v]);
+    const double middle = (b.lower[v] + b.upper[v]) / 2;
+    used = std::max(used, std::fabs(exact[v] - middle) / ((b.upper[v] - b.lower[v]) / 2));
+  }
+  return used;
+}
+
+kernels::ThreadPool& Pool() {
+  static kernels::ThreadPool pool(2);
+  return pool;
+}
+
+TEST_CASE("the exact logit lies within the bounds: random heads and inputs") {
+  for (int cols : {2560, 256, 70}) {
+    const Head head = RandomHead(500, cols, 0.03, cols);
+    const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
+    for (int trial = 0; trial < 20; ++trial) {
+      INFO("cols " << cols << ", trial " << trial);
+      CheckBounds(screened, head, RandomInput(cols, trial % 2 ? 1.0 : 30.0, 100 + trial));
+    }
+  }
+}
+
+TEST_CASE("the bound is nearly reached: input along a row's quantization error") {
+  // h along the error e_v - c codes_v: h . (e_v - c codes_v) ~ ||h|| ||e_v -
+  // c codes_v||, Cauchy-Schwarz with equality up to h's rounding. A bound 10%
+  // too small would put the exact logit outside it.
+  const int cols = 2560;
+  const Head head = RandomHead(64, cols, 0.03, 7);
+  const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
+  const size_t stride = screened.code_stride();
+  for (int v = 0; v < 8; ++v) {
+    float amax = 0;
+    for (int i = 0; i < cols; ++i) amax = std::max(amax, std::fabs(F16ToF32(head.e[v * cols + i])));
+    const float c = amax / 127.0f;
+    // h = k / 128 with integers k in [-127, 127], one of them +-127: its int8
+    // copy is exact (step 1/128), so the bound's input-quantization term is
+    // zero and the rest is the Cauchy-Schwarz term this h nearly attains.
+    std::vector<float> error(cols);
+    float error_max = 0;
+    for (int i = 0; i < cols; ++i) {
+      error[i] = F16ToF32(head.e[v * cols + i]) - c * screened.codes()[v * stride + i];
+      error_max = std::max(error_max, std::fabs(error[i]));
+    }
+    std::vector<float> h(cols);
+    for (int i = 0; i < cols; ++i) h[i] = std::nearbyint(127 * error[i] / error_max) / 128;
+    const double used = CheckBounds(screened, head, h);
+    INFO("row " << v << ": the exact logit used " << used << " of the bound");
+    CHECK(used > 0.9);
+  }
+}
+
+TEST_CASE("rows with Inf or NaN get unbounded intervals; bad inputs are refused") {
+  Head head = RandomHead(4, 64, 0.03, 9);
+  head.e[1 * 64 + 5] = 0x7C00;  // +Inf
+  head.e[2 * 64 + 7] = 0x7E00;  // NaN
+  const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
+  const Bounds b = Screen(screened, RandomInput(64, 1.0, 3));
+  for (int v : {1, 2}) {
+    CHECK(b.lower[v] == -INFINITY);
+    CHECK(b.upper[v] == INFINITY);
+  }
+  CHECK(std::isfinite(b.lower[0]));
+  std::vector<int8_t> q(screened.code_stride());
+  std::vector<float> h(64, 0.0f);
+  CHECK_FALSE(screened.Quantize(h.data(), q.data()));  // all zero
+  h[3] = NAN;
+  CHECK_FALSE(screened.Quantize(h.data(), q.data()));
+}
+
+// The rows a query needs, from the exact logits (candidates.h).
+std::vector<int32_t> Needed(const std::vector<float>& exact, const CandidateQuery& query) {
+  std::vector<float> free;
+  for (int v = 0; v < static_cast<int>(exact.size()); ++v) {
+    if (std::find(query.forced.begin(), query.forced.end(), v) == query.forced.end()) {
+      free.push_back(exact[v]);
+    }
+  }
+  std::sort(free.begin(), free.end(), std::greater<float>());
+  const double threshold = free[query.k - 1] + query.log_ratio;
+  std::vector<int32_t> ids;
+  for (int v = 0; v < static_cast<int>(exact.size()); ++v) {
+    const bool forced =
+        std::find(query.forced.begin(), query.forced.end(), v) != query.forced.end();
+    if (forced || exact[v] >= threshold) ids.push_back(v);
+  }
+  return ids;
+}
+
+void CheckSelection(const ScreenedHead& screened, const Head& head, const std::vector<float>& h,
+                    const CandidateQuery& query) {
+  const Bounds b = Screen(screened, h);
+  const std::vector<int32_t> ids = ScreenedHead::Select(b.lower, b.upper, query);
+  REQUIRE(std::is_sorted(ids.begin(), ids.end()));
+  REQUIRE(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+  for (const int32_t id : Needed(Exact(head, h), query)) {
+    INFO("k " << query.k << ", log_ratio " << query.log_ratio << ": row " << id);
+    REQUIRE(std::binary_search(ids.begin(), ids.end(), id));
+  }
+  CHECK(ids.size() < static_cast<size_t>(head.rows));  // screening did screen
+}
+
+TEST_CASE("selection holds every row greedy, top-k and min-p need, forced rows included") {
+  const Head head = RandomHead(4000, 512, 0.03, 11);
+  const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
+  for (int trial = 0; trial < 10; ++trial) {
+    const std::vector<float> h = RandomInput(512, 1.0, 200 + trial);
+    CheckSelection(screened, head, h, {});
+    CheckSelection(screened, head, h, {.k = 40});
+    CheckSelection(screened, head, h, {.k = 1, .log_ratio = std::log(0.05)});
+    // The best rows forced (as a penalty window would): the others compete.
+    const std::vector<float> exact = Exact(head, h);
+    const int32_t best = static_cast<int32_t>(std::max_element(exact.begin(), exact.end()) -
+                                              exact.begin());
+    CheckSelection(screened, head, h, {.k = 3, .forced = {best, 17, 17, 3999}});
+  }
+}
+
+TEST_CASE("one-ulp near-ties: both rows are candidates") {
+  // Rows 1 and 2 equal row 0 (a row along h, the best) except for one value
+  // each, chosen so that their exact logits are one f32 ulp above and below
+  // row 0's.
+  const int cols = 2560;
+  Head head = RandomHead(300, cols, 0.03, 13);
+  const std::vector<float> h = RandomInput(cols, 1.0, 14);
+  for (int i = 0; i < cols; ++i) head.e[i] = F32ToF16(0.05f * h[i]);
+  const auto row_logit = [&](int v) { return Exact(head, h)[v]; };
+  std::copy(head.e.begin(), head.e.begin() + cols, head.e.begin() + cols);
+  std::copy(head.e.begin(), head.e.begin() + cols, head.e.begin() + 2 * cols);
+  const float x0 = row_logit(0);
+  bool up = false, down = false;
+  for (int i = 0; i < cols && !(up && down); ++i) {
+    for (int step : {1, -1}) {
+      Head trial = head;
+      const int v = step > 0 ? 1 : 2;
+      trial.e[v * cols + i] = static_cast<uint16_t>(head.e[i] + step);
+      const float x = Exact(trial, h)[v];
+      if (!up && x == std::nextafter(x0, INFINITY)) {
+        head.e[v * cols + i] = trial.e[v * cols + i], up = true;
+      } else if (!down && x == std::nextafter(x0, -INFINITY)) {
+        head.e[v * cols + i] = trial.e[v * cols + i], down = true;
+      }
+    }
+  }
+  REQUIRE(up);
+  REQUIRE(down);
+  const std::vector<float> exact = Exact(head, h);
+  REQUIRE(exact[1] == std::nextafter(exact[0], INFINITY));
+  REQUIRE(exact[2] == std::nextafter(exact[0], -INFINITY));
+  const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
+  for (int k : {1, 2, 3}) {
+    const Bounds b = Screen(screened, h);
+    const std::vector<int32_t> ids = ScreenedHead::Select(b.lower, b.upper, {.k = k});
+    for (int v : {0, 1, 2}) CHECK(std::binary_search(ids.begin(), ids.end(), v));
+  }
+}
+
+}  // namespace
+}  // namespace bitbrain::runtime
