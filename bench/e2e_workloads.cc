@@ -82,7 +82,11 @@ ModelTraffic MeasureTraffic(const std::string& model_path, const runtime::Engine
   }
   const gguf::TensorInfo* head = output != nullptr ? output : file.FindTensor("token_embd.weight");
   if (head == nullptr) throw std::runtime_error(model_path + ": no LM head tensor");
-  traffic.weight_bytes_per_step += head->n_bytes;
+  // With the screened head, a greedy step reads the screening copy instead,
+  // plus the few candidate rows it computes exactly (not counted: ~0.5%).
+  traffic.weight_bytes_per_step += engine.screened_head_bytes() > 0
+                                       ? static_cast<double>(engine.screened_head_bytes())
+                                       : static_cast<double>(head->n_bytes);
   // Keys and values are f16: per layer and KV head, head_dim of each.
   traffic.kv_bytes_per_position = 2.0 * 2 * c.block_count * c.head_count_kv * c.head_dim;
   for (const kernels::SplitKey& split : runtime::ParallelSplits(c, 1)) {
@@ -114,17 +118,25 @@ double RunWorkload(runtime::Engine& engine, const Workload& workload) {
     engine.Forward(sequences[s], PromptTokens(1, vocab, s), {logits.data() + s * size_t(vocab), size_t(vocab)});
     next[s] = Argmax(logits.data() + s * size_t(vocab), vocab);
   }
+  // Greedy steps as the generator takes them: each sequence asks for its best
+  // row only, which the screened head computes from a few exact rows (and,
+  // with EngineOptions::screened_head off, the full head from all of them).
+  const runtime::CandidateQuery greedy{.k = 1};
+  std::vector<runtime::CandidateLogits> candidates(workload.sequences);
   std::vector<runtime::SequenceBatch> batch(workload.sequences);
   const auto start = std::chrono::steady_clock::now();
   for (int step = 0; step < workload.steps; ++step) {
     for (int s = 0; s < workload.sequences; ++s) {
       batch[s] = {.sequence = &sequences[s],
                   .tokens = {&next[s], 1},
-                  .logits_count = 1,
-                  .logits = {logits.data() + s * size_t(vocab), size_t(vocab)}};
+                  .query = &greedy,
+                  .candidates = &candidates[s]};
     }
     engine.Forward(batch);
-    for (int s = 0; s < workload.sequences; ++s) next[s] = Argmax(logits.data() + s * size_t(vocab), vocab);
+    for (int s = 0; s < workload.sequences; ++s) {
+      const runtime::CandidateLogits& c = candidates[s];
+      next[s] = c.ids[Argmax(c.logits.data(), static_cast<int>(c.logits.size()))];
+    }
   }
   return Seconds(start);
 }

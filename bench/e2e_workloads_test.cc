@@ -24,7 +24,8 @@ TEST_CASE("workload names") {
 }
 
 TEST_CASE("traffic comes from the model's tensors") {
-  runtime::Engine engine(kTiny, {.threads = 1});
+  // The official format's path: 2-bit weights, the full F16 head.
+  runtime::Engine engine(kTiny, {.threads = 1, .compact_weights = false, .screened_head = false});
   const ModelTraffic traffic = MeasureTraffic(kTiny, engine);
   // Independently: every I2_S tensor's elements are one MAC per token.
   const gguf::File file = gguf::File::Open(kTiny);
@@ -39,6 +40,10 @@ TEST_CASE("traffic comes from the model's tensors") {
   // At least the packed ternary weights (2 bits each) and the f16 head.
   CHECK(traffic.weight_bytes_per_step >= ternary_elements / 4 + f16_bytes);
   CHECK(traffic.weight_bytes_per_step < ternary_elements / 4 + f16_bytes + 1e6);
+  // The compact layout and the screened head read fewer bytes.
+  runtime::Engine fewer_bytes(kTiny, {.threads = 1});
+  CHECK(MeasureTraffic(kTiny, fewer_bytes).weight_bytes_per_step <
+        traffic.weight_bytes_per_step - ternary_elements / 4 * 0.15);
   // Batching shares the weights, not the KV cache.
   const Workload one = ParseWorkloads("tg8").front(), four = ParseWorkloads("b4-tg8").front();
   CHECK(traffic.DecodeBytesPerToken(one) - traffic.DecodeBytesPerToken(four) ==

@@ -14,9 +14,25 @@ std::vector<EngineConfig> EngineConfigs(const kernels::Tuning& tuning) {
     if (isa == kernels::Isa::kScalar) continue;
     configs.push_back({kernels::IsaName(isa), [isa](EngineOptions& o) { o.isa = isa; }});
   }
+  // Issue 8's optimizations, each off, and both: the official format's path
+  // (2-bit weights, the full F16 head), the yardstick of the fewer-bytes ones.
+  const kernels::Isa best = kernels::ActiveIsa();
+  const std::string best_name = kernels::IsaName(best);
+  configs.push_back({best_name + "-2bit", [best](EngineOptions& o) {
+                       o.isa = best;
+                       o.compact_weights = false;
+                     }});
+  configs.push_back({best_name + "-full-head", [best](EngineOptions& o) {
+                       o.isa = best;
+                       o.screened_head = false;
+                     }});
+  configs.push_back({best_name + "-official", [best](EngineOptions& o) {
+                       o.isa = best;
+                       o.compact_weights = false;
+                       o.screened_head = false;
+                     }});
   if (!tuning.cpu.empty()) {
-    const kernels::Isa best = kernels::ActiveIsa();
-    configs.push_back({.name = std::string(kernels::IsaName(best)) + "-tuned",
+    configs.push_back({.name = best_name + "-tuned",
                        .tweak =
                            [best, tuning](EngineOptions& o) {
                              o.isa = best;

@@ -21,7 +21,10 @@ struct EngineConfig {
 };
 
 // Every configuration this CPU runs: each SIMD kernel variant with the
-// built-in splits, then the best variant with `tuning` if it is for this CPU
+// built-in splits; the best variant without the compact layout
+// ("-2bit"), without the screened head ("-full-head") and without both
+// ("-official": the bytes the official format makes every engine read);
+// then the best variant with `tuning` if it is for this CPU
 // (tuning.cpu not empty), at the largest thread count only. The scalar variant is left out: it is the
 // correctness yardstick, hundreds of times slower.
 std::vector<EngineConfig> EngineConfigs(const kernels::Tuning& tuning);

@@ -41,27 +41,29 @@ void Report(const std::string& check, const char* variant, const std::string& co
 }
 
 void CheckTernaryMatmul() {
-  const kernels::Kernels& scalar = kernels::KernelsFor(kernels::Isa::kScalar);
+  const std::vector<TernaryVariant> variants = RunnableTernaryVariants();
+  const TernaryVariant& truth_variant = variants.front();  // scalar, 2-bit
   uint32_t seed = 1;
   for (const auto [rows, cols] : {std::pair{2560, 2560}, std::pair{640, 2560}, std::pair{6912, 2560}, std::pair{2560, 6912}}) {
     const TernaryWeights w = MakeWeights(rows, cols, WeightFill::kRandom, ++seed);
     for (const int tokens : {1, 11}) {
       const std::vector<float> x = RandomActivations(tokens, cols, ++seed);
-      const std::vector<float> truth = RunTernaryMatmul(scalar, Pool(1), w, PackFor(scalar, w), x, tokens);
+      const std::vector<float> truth =
+          RunTernaryMatmul(truth_variant, Pool(1), w, PackFor(truth_variant, w), x, tokens);
       if (tokens == 1) {
         Report("ternary_matmul", "scalar",
                "spec " + std::to_string(rows) + "x" + std::to_string(cols),
                FirstDifference(truth, SpecTernaryMatmul(w, x, tokens), rows, NanBits::kAny));
       }
-      for (const kernels::Kernels* k : RunnableVariants()) {
-        const std::vector<uint8_t> packed = PackFor(*k, w);
+      for (const TernaryVariant& v : variants) {
+        const std::vector<uint8_t> packed = PackFor(v, w);
         std::string difference;
         for (const int threads : {1, 2, 3}) {
           if (difference.empty()) {
-            difference = FirstDifference(RunTernaryMatmul(*k, Pool(threads), w, packed, x, tokens), truth, rows);
+            difference = FirstDifference(RunTernaryMatmul(v, Pool(threads), w, packed, x, tokens), truth, rows);
           }
         }
-        Report("ternary_matmul", kernels::IsaName(k->isa),
+        Report("ternary_matmul", v.Name().c_str(),
                std::to_string(rows) + "x" + std::to_string(cols) + ", " + std::to_string(tokens) +
                    " tokens, 1-3 threads",
                difference);
@@ -101,31 +103,40 @@ void CheckEngine(const std::string& model) {
                                                      PseudoRandomTokens(6, vocab, 2)};
   std::vector<DecodeRun> expected;
   for (const std::vector<int32_t>& prompt : prompts) expected.push_back(ReferenceGreedy(file, prompt, kSteps));
+  // One engine configuration against the reference.
+  const auto check = [&](const runtime::EngineOptions& options, Batching batching,
+                         int tasks_per_thread) {
+    runtime::Engine engine(model, options);
+    if (tasks_per_thread > 0) {  // else the built-in split
+      kernels::Tuning tuning;
+      tuning.cpu = "summary";
+      for (const kernels::SplitKey& key : runtime::ParallelSplits(engine.config(), options.threads)) {
+        tuning.tasks_per_thread[key] = tasks_per_thread;
+      }
+      engine.set_tuning(tuning);
+    }
+    const std::vector<DecodeRun> actual = EngineGreedy(engine, prompts, kSteps, batching);
+    std::string difference;
+    for (size_t i = 0; i < prompts.size() && difference.empty(); ++i) {
+      difference = FirstDifference(expected[i], actual[i], static_cast<int>(prompts[i].size()), vocab);
+    }
+    Report("engine_vs_reference", kernels::IsaName(*options.isa),
+           std::to_string(options.threads) + " threads, chunk " + std::to_string(options.prefill_chunk) +
+               (batching == Batching::kTogether ? ", batched" : ", alone") +
+               (tasks_per_thread > 0 ? ", " + std::to_string(tasks_per_thread) + " tasks/thread"
+                                     : ", built-in split") +
+               (options.compact_weights ? ", compact weights" : ", 2-bit weights"),
+           difference);
+  };
   for (const kernels::Isa isa : kernels::SupportedIsas()) {
     for (const int threads : {1, 2, 3}) {
       for (const int chunk : {1, 64}) {
         for (const Batching batching : {Batching::kAlone, Batching::kTogether}) {
-          for (const int tasks_per_thread : {0, 1, 16}) {  // 0: the built-in tuning
-            runtime::Engine engine(model, {.threads = threads, .prefill_chunk = chunk, .isa = isa});
-            if (tasks_per_thread > 0) {
-              kernels::Tuning tuning;
-              tuning.cpu = "summary";
-              for (const kernels::SplitKey& key : runtime::ParallelSplits(engine.config(), threads)) {
-                tuning.tasks_per_thread[key] = tasks_per_thread;
-              }
-              engine.set_tuning(tuning);
+          for (const int tasks_per_thread : {0, 1, 16}) {
+            for (const bool compact : {true, false}) {
+              check({.threads = threads, .prefill_chunk = chunk, .isa = isa, .compact_weights = compact},
+                    batching, tasks_per_thread);
             }
-            const std::vector<DecodeRun> actual = EngineGreedy(engine, prompts, kSteps, batching);
-            std::string difference;
-            for (size_t i = 0; i < prompts.size() && difference.empty(); ++i) {
-              difference = FirstDifference(expected[i], actual[i], static_cast<int>(prompts[i].size()), vocab);
-            }
-            Report("engine_vs_reference", kernels::IsaName(isa),
-                   std::to_string(threads) + " threads, chunk " + std::to_string(chunk) +
-                       (batching == Batching::kTogether ? ", batched" : ", alone") +
-                       (tasks_per_thread > 0 ? ", " + std::to_string(tasks_per_thread) + " tasks/thread"
-                                             : ", built-in split"),
-                   difference);
           }
         }
       }

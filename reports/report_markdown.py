@@ -44,6 +44,36 @@ def _change_cell(c):
     return f"| `{c.key}` | {c.baseline:.4g} {c.unit} | {c.current:.4g} | {c.change * 100:+.1f}% | {p} | {verdict} |"
 
 
+def _fewer_bytes_section(run, rows, bytes_per_token):
+    """Decoding with the compact layout and the screened head against the
+    official format's path ("-official": 2-bit weights, full F16 head), and
+    against that path's roofline, which no engine reading those bytes beats."""
+    limits = results.counter_medians(run.get("e2e_json", {}), "roofline_tokens_per_second")
+    lines = []
+    for official, workload, threads, base_metric in rows:
+        if not official.endswith("-official") or not workload.startswith("tg"):
+            continue
+        best = official[:-len("-official")]
+        if not lines:
+            lines = ["### Fewer bytes per token than the official format", "",
+                     "Single-stream greedy decoding, tokens identical in every configuration "
+                     "(conformance). *speed-up*: against the official format's path in the same run; "
+                     "*official roofline*: read bandwidth / the official path's bytes per token.", "",
+                     "| workload | threads | configuration | tok/s | MB read / token | speed-up | official roofline |",
+                     "|---|---|---|---|---|---|---|"]
+        key = f"e2e/{official}/{workload}/threads:{threads}"
+        base = _median(base_metric)
+        for config in (official, f"{best}-2bit", f"{best}-full-head", best):
+            metric = run["metrics"].get(f"e2e/{config}/{workload}/threads:{threads}")
+            if metric is None:
+                continue
+            mb = bytes_per_token.get(f"e2e/{config}/{workload}/threads:{threads}")
+            lines.append(f"| {workload} | {threads} | {config} | {_median(metric):.3g} | "
+                         f"{'' if mb is None else f'{mb / 1e6:.0f}'} | {_median(metric) / base:.2f}× | "
+                         f"{limits.get(key, 0):.3g} tok/s |")
+    return lines + [""] if lines else []
+
+
 def write_report(directory, run, changes, baseline_note, elapsed_note):
     """Writes report.md and the charts into `directory`; returns report.md's path."""
     os.makedirs(directory, exist_ok=True)
@@ -121,6 +151,8 @@ def write_report(directory, run, changes, baseline_note, elapsed_note):
             lines.append("")
         else:
             lines += ["No tuning file for this CPU: run `bazel run //bench:tune` for a tuned configuration.", ""]
+
+        lines += _fewer_bytes_section(run, rows, bytes_per_token)
 
     # Kernels.
     fractions = results.counter_medians(kernels, "of_bandwidth")

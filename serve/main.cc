@@ -9,26 +9,20 @@
 
 #include <CLI/CLI.hpp>
 
-#include "kernels/isa.h"
+#include "engine/cli/model_flags.h"
+#include "engine/cli/working_directory.h"
 #include "serve/server.h"
 
 int main(int argc, char** argv) {
   bitbrain::serve::ServerOptions options;
-  std::string isa;
   CLI::App app("bitbrain serve: an OpenAI-compatible chat server for BitNet b1.58 models");
-  app.add_option("--model,-m", options.model,
-                 "GGUF model file (default: the built-in synthetic model, random weights)");
+  bitbrain::cli::ModelFlags model_flags;  // --model, --threads, --ctx, --isa, ...
+  bitbrain::cli::AddModelFlags(app, model_flags);
   app.add_option("--host", options.host, "Address to listen on (0.0.0.0: every interface)")
       ->capture_default_str();
   app.add_option("--port", options.port, "Port (0: any free one)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  app.add_option("--threads,-t", options.engine.threads, "Engine threads (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--ctx,-c", options.engine.context_length,
-                 "Context length per slot (default: the model's)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--isa", isa, "Kernel variant: scalar, avx2, avx512 (default: best)");
   app.add_option("--parallel", options.scheduler.parallel,
                  "Requests decoded together (slots)")
       ->check(CLI::Range(1, 64))
@@ -44,16 +38,10 @@ int main(int argc, char** argv) {
   app.add_option("--cors-origin", options.cors_origin,
                  "Allow browser pages from this origin (\"*\": any; default: same origin only)");
   CLI11_PARSE(app, argc, argv);
-  if (!isa.empty()) {
-    options.engine.isa = bitbrain::kernels::ParseIsa(isa);
-    if (!options.engine.isa) {
-      std::fprintf(stderr, "bitbrain serve: unknown --isa %s (scalar, avx2, avx512)\n",
-                   isa.c_str());
-      return 1;
-    }
-  }
-
   try {
+    bitbrain::cli::EnterInvocationDirectory();
+    options.model = model_flags.model;  // empty: the default model, made while /health says 503
+    options.engine = bitbrain::cli::EngineOptionsFrom(model_flags);
     // SIGINT and SIGTERM stop the server from a thread of their own (every
     // thread started from here on blocks them), not from a signal handler.
     sigset_t stop_signals;

@@ -161,6 +161,7 @@ void Scheduler::Step() {
   for (Slot* slot : active) {
     const JobInput& input = slot->job->input();
     int logits_count = 1;
+    slot->query.reset();
     if (Prefilling(*slot)) {
       const size_t remaining = input.prompt.size() - slot->tokens.size();
       const size_t count = std::min<size_t>(remaining, prefill_budget);
@@ -170,6 +171,7 @@ void Scheduler::Step() {
       logits_count = count == remaining ? 1 : 0;
     } else if (slot->decoding) {
       slot->fed = std::span(&slot->decoding->next_token, 1);
+      if (!input.logprobs) slot->query = slot->decoding->sampler.Query();
     } else {
       // The next continuation, right after the prompt.
       const size_t prompt_size = input.prompt.size();
@@ -178,11 +180,18 @@ void Scheduler::Step() {
       slot->fed = input.continuations[slot->continuation_logprobs.size()];
       logits_count = static_cast<int>(slot->fed.size());
     }
-    slot->logits.resize(static_cast<size_t>(logits_count) * vocab);
-    batch.push_back({.sequence = &slot->sequence,
-                     .tokens = slot->fed,
-                     .logits_count = logits_count,
-                     .logits = slot->logits});
+    if (slot->query) {
+      batch.push_back({.sequence = &slot->sequence,
+                       .tokens = slot->fed,
+                       .query = &*slot->query,
+                       .candidates = &slot->candidates});
+    } else {
+      slot->logits.resize(static_cast<size_t>(logits_count) * vocab);
+      batch.push_back({.sequence = &slot->sequence,
+                       .tokens = slot->fed,
+                       .logits_count = logits_count,
+                       .logits = slot->logits});
+    }
     stepped.push_back(slot);
   }
   if (batch.empty()) return;
@@ -229,7 +238,8 @@ void Scheduler::Decode(Slot& slot) {
   const JobInput& input = slot.job->input();
   Decoding& decoding = *slot.decoding;
   const TokenChoice choice =
-      ChooseToken(decoding.sampler, slot.logits, input.logprobs, input.top_logprobs);
+      slot.query ? ChooseToken(decoding.sampler, slot.candidates)
+                 : ChooseToken(decoding.sampler, slot.logits, input.logprobs, input.top_logprobs);
   ++decoding.generated;
   {
     std::lock_guard lock(mutex_);

@@ -97,6 +97,10 @@ class Scheduler {
     std::vector<double> continuation_logprobs;
     std::vector<float> logits;             // this step's rows
     std::span<const int32_t> fed;          // this step's tokens
+    // A decoding step whose sampler needs only some rows (no logprobs asked):
+    // the screened head's exact logits of those rows instead of `logits`.
+    std::optional<runtime::CandidateQuery> query;
+    runtime::CandidateLogits candidates;
   };
 
   void Run();

@@ -21,6 +21,13 @@ double LogProbability(std::span<const float> logits, int32_t token) {
   return logits[token] - LogSumExp(logits);
 }
 
+TokenChoice ChooseToken(generate::Sampler& sampler, const runtime::CandidateLogits& candidates) {
+  TokenChoice choice;
+  choice.token = sampler.Sample(candidates);
+  sampler.Accept(choice.token);
+  return choice;
+}
+
 TokenChoice ChooseToken(generate::Sampler& sampler, std::span<const float> logits,
                         bool want_logprob, int top_logprobs) {
   TokenChoice choice;

@@ -1,7 +1,7 @@
 // The one place where a slot's sampling state and a step's logits become the
 // next token (and, when asked, its log-probability and the most likely
-// alternatives). A screened LM head that returns only candidate logits can
-// replace the full row here without touching the scheduler.
+// alternatives), from a full row of logits or from the screened head's
+// candidate rows (engine/runtime/candidates.h), which give the same token.
 #ifndef BITBRAIN_SERVE_TOKEN_CHOICE_H_
 #define BITBRAIN_SERVE_TOKEN_CHOICE_H_
 
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/generate/sampler.h"
+#include "engine/runtime/candidates.h"
 
 namespace bitbrain::serve {
 
@@ -32,6 +33,10 @@ struct TokenChoice {
 // `top_logprobs` alternatives.
 TokenChoice ChooseToken(generate::Sampler& sampler, std::span<const float> logits,
                         bool want_logprob, int top_logprobs);
+
+// The same choice from the exact logits of the rows the sampler's Query()
+// asked for (no log-probabilities: they need the full row).
+TokenChoice ChooseToken(generate::Sampler& sampler, const runtime::CandidateLogits& candidates);
 
 // log softmax(logits)[token], in double.
 double LogProbability(std::span<const float> logits, int32_t token);

@@ -1,19 +1,17 @@
 // bitbrain: one binary, one subcommand per job (see commands.h).
-#include <unistd.h>
-
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 
 #include <CLI/CLI.hpp>
 
 #include "engine/cli/commands.h"
+#include "engine/cli/working_directory.h"
 
 int main(int argc, char** argv) {
-  // Under `bazel run`, relative paths the user types (--out x.gguf, --model
-  // y.gguf) mean the directory the command was typed in, not Bazel's.
-  if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY"); dir != nullptr && chdir(dir) != 0) {
-    std::fprintf(stderr, "bitbrain: error: cannot enter %s\n", dir);
+  try {
+    bitbrain::cli::EnterInvocationDirectory();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bitbrain: error: %s\n", e.what());
     return 1;
   }
   CLI::App app{"bitbrain: a CPU engine for ternary (BitNet b1.58) language models"};
