@@ -51,20 +51,8 @@ void BenchmarkHeadMatmul(benchmark::State& state, Isa isa, int tokens, int threa
          logits.data(), shape.rows);
   };
 
-  const double estimate = EstimateCallSeconds(shape.rows, kHeadRowTile, [&](int begin, int end) {
-                            call_rows(embeddings->Next(), begin, end);
-                          }) / threads;
-  if (estimate > plan.max_seconds_per_call) {
-    state.SkipWithError(TooSlowMessage(estimate, plan.max_seconds_per_call).c_str());
-    return;
-  }
-  kernels::ThreadPool pool(threads);
-  for (auto _ : state) {
-    const uint8_t* e = embeddings->Next();
-    pool.ParallelRows(shape.rows, kHeadRowTile, [&](int begin, int end) { call_rows(e, begin, end); });
-    benchmark::DoNotOptimize(logits.data());
-    benchmark::ClobberMemory();
-  }
+  if (!TimeRowSplitKernel(state, *embeddings, shape.rows, kHeadRowTile, threads, plan, call_rows)) return;
+  benchmark::DoNotOptimize(logits.data());
   SetCounters(state,
               {.bytes = static_cast<double>(embeddings->bytes_per_copy()),
                .macs = static_cast<double>(shape.rows) * shape.cols * tokens,
@@ -106,20 +94,8 @@ void BenchmarkHeadScreen(benchmark::State& state, Isa isa, int tokens, int threa
     screen(reinterpret_cast<const int8_t*>(code_bytes), shape.cols, q.data(), vectors, begin, end,
            acc.data(), shape.rows);
   };
-  const double estimate = EstimateCallSeconds(shape.rows, kHeadRowTile, [&](int begin, int end) {
-                            call_rows(codes->Next(), begin, end);
-                          }) / threads;
-  if (estimate > plan.max_seconds_per_call) {
-    state.SkipWithError(TooSlowMessage(estimate, plan.max_seconds_per_call).c_str());
-    return;
-  }
-  kernels::ThreadPool pool(threads);
-  for (auto _ : state) {
-    const uint8_t* c = codes->Next();
-    pool.ParallelRows(shape.rows, kHeadRowTile, [&](int begin, int end) { call_rows(c, begin, end); });
-    benchmark::DoNotOptimize(acc.data());
-    benchmark::ClobberMemory();
-  }
+  if (!TimeRowSplitKernel(state, *codes, shape.rows, kHeadRowTile, threads, plan, call_rows)) return;
+  benchmark::DoNotOptimize(acc.data());
   SetCounters(state,
               {.bytes = static_cast<double>(codes->bytes_per_copy()),
                .macs = static_cast<double>(shape.rows) * shape.cols * vectors,

@@ -4,10 +4,12 @@
 #ifndef BITBRAIN_BENCH_KERNEL_BENCHMARKS_H_
 #define BITBRAIN_BENCH_KERNEL_BENCHMARKS_H_
 
-#include <algorithm>
-#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "bench/rotating_copies.h"
 #include "kernels/kernels.h"
@@ -44,20 +46,16 @@ struct MatmulPlan {
   size_t ternary_rotation_bytes = kDefaultRotationBytes;
 };
 
-// Seconds one single-threaded call over all `rows` would take, extrapolated
-// from a timed call over the first 64 rows (whole row tiles):
-// call_rows(begin, end) runs the kernel on those rows.
-template <typename CallRows>
-double EstimateCallSeconds(int rows, int row_tile, const CallRows& call_rows) {
-  const int slice = std::min(rows, (64 + row_tile - 1) / row_tile * row_tile);
-  const auto start = std::chrono::steady_clock::now();
-  call_rows(0, slice);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return seconds * rows / slice;
-}
+// Called with one copy of the weights and a range of output rows.
+using CallRowsOn = std::function<void(const uint8_t* weights, int row_begin, int row_end)>;
 
-// The message for a case skipped because of MatmulPlan::max_seconds_per_call.
-std::string TooSlowMessage(double estimated_seconds, double max_seconds);
+// The timing loop of a matmul benchmark: each iteration runs call_rows over
+// all `rows` of the next weight copy, split among `threads` in multiples of
+// `row_tile`. First, a call over 64 rows estimates one whole call; a case
+// estimated over plan.max_seconds_per_call is skipped with a message and
+// false is returned (then the caller sets no counters).
+bool TimeRowSplitKernel(benchmark::State& state, RotatingCopies& weights, int rows, int row_tile,
+                        int threads, const MatmulPlan& plan, const CallRowsOn& call_rows);
 
 void RegisterTernaryMatmulBenchmarks(const MatmulPlan& plan);
 void RegisterHeadMatmulBenchmarks(const MatmulPlan& plan);

@@ -90,20 +90,8 @@ void BenchmarkTernaryMatmul(benchmark::State& state, Isa isa, kernels::TernaryLa
     matmul.matmul(packed, shape.rows, shape.cols, kWeightScale, view, begin, end, y.data(), shape.rows);
   };
 
-  const double estimate = EstimateCallSeconds(shape.rows, matmul.row_tile, [&](int begin, int end) {
-                            call_rows(weights->Next(), begin, end);
-                          }) / threads;
-  if (estimate > plan.max_seconds_per_call) {
-    state.SkipWithError(TooSlowMessage(estimate, plan.max_seconds_per_call).c_str());
-    return;
-  }
-  kernels::ThreadPool pool(threads);
-  for (auto _ : state) {
-    const uint8_t* packed = weights->Next();
-    pool.ParallelRows(shape.rows, matmul.row_tile, [&](int begin, int end) { call_rows(packed, begin, end); });
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-  }
+  if (!TimeRowSplitKernel(state, *weights, shape.rows, matmul.row_tile, threads, plan, call_rows)) return;
+  benchmark::DoNotOptimize(y.data());
   SetCounters(state,
               {.bytes = static_cast<double>(weights->bytes_per_copy()),
                .macs = static_cast<double>(shape.rows) * shape.cols * tokens,
