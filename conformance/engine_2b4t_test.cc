@@ -1,8 +1,12 @@
-// The engine against the reference on a 2B4T-shaped model, whose path is
-// given in BITBRAIN_2B4T_MODEL (too large to build in CI; tagged manual):
+// The engine against the reference on a 2B4T-shaped model (issue 5: the
+// first tokens' logits, bit for bit). The test writes the synthetic 2b4t
+// model (1.2 GB) into its temporary directory, or uses the file named by
+// BITBRAIN_2B4T_MODEL:
 //
-//   bazel run //:bitbrain -- make-model --config 2b4t --seed 1 --out /tmp/2b4t.gguf
 //   bazel test //conformance:engine_2b4t_test --test_env=BITBRAIN_2B4T_MODEL=/tmp/2b4t.gguf
+//
+// Two prompts and two decoded tokens keep it to a minute or two of CI; the
+// reference is the slow side. conformance:engine_2b4t_check runs longer ones.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <string>
@@ -11,15 +15,21 @@
 #include "conformance/engine_harness.h"
 #include "engine/gguf/gguf.h"
 #include "engine/runtime/engine.h"
+#include "engine/synthetic/synthetic_model.h"
 #include "kernels/isa.h"
 
 namespace bitbrain::conformance {
 namespace {
 
 TEST_CASE("2b4t: the first tokens' logits equal the reference's") {
-  const char* path = std::getenv("BITBRAIN_2B4T_MODEL");
-  INFO("set BITBRAIN_2B4T_MODEL to a 2b4t model file (bitbrain make-model --config 2b4t)");
-  REQUIRE(path != nullptr);
+  std::string path;
+  if (const char* given = std::getenv("BITBRAIN_2B4T_MODEL")) {
+    path = given;
+  } else {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    path = std::string(tmp != nullptr ? tmp : "/tmp") + "/2b4t.gguf";
+    synthetic::WriteModel(*synthetic::FindConfig("2b4t"), /*seed=*/1, path);
+  }
   const std::vector<std::vector<int32_t>> prompts = {{128000, 9906, 1917}, {128000, 791}};
   constexpr int kSteps = 2;
   const gguf::File file = gguf::File::Open(path);
