@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "bench/case_label.h"
 #include "bench/counters.h"
 #include "bench/kernel_benchmarks.h"
 #include "bench/rotating_copies.h"
@@ -107,41 +106,17 @@ void BenchmarkHeadScreen(benchmark::State& state, Isa isa, int tokens, int threa
 }  // namespace
 
 void RegisterHeadMatmulBenchmarks(const MatmulPlan& plan) {
-  const auto entry = +[](const Kernels& k) { return k.head_matmul; };
-  for (Isa isa : VariantsWithOwnCode(entry)) {
-    for (int tokens : plan.token_counts) {
-      for (int threads : plan.thread_counts) {
-        const std::string name = CaseName({.kernel = "head_matmul",
-                                           .variant = kernels::IsaName(isa),
-                                           .shape = ShapeName(kHeadShape),
-                                           .tokens = tokens,
-                                           .threads = threads});
-        benchmark::RegisterBenchmark(name.c_str(),
-                                     [=](benchmark::State& state) {
-                                       BenchmarkHeadMatmul(state, isa, tokens, threads, plan);
-                                     })
-            ->UseRealTime()
-            ->Unit(benchmark::kMicrosecond);
-      }
-    }
+  for (Isa isa : VariantsWithOwnCode(+[](const Kernels& k) { return k.head_matmul; })) {
+    RegisterMatmulCases("head_matmul", isa, kHeadShape, plan,
+                        [=](benchmark::State& state, int tokens, int threads) {
+                          BenchmarkHeadMatmul(state, isa, tokens, threads, plan);
+                        });
   }
-  const auto screen_entry = +[](const Kernels& k) { return k.head_screen.screen; };
-  for (Isa isa : VariantsWithOwnCode(screen_entry)) {
-    for (int tokens : plan.token_counts) {
-      for (int threads : plan.thread_counts) {
-        const std::string name = CaseName({.kernel = "head_screen",
-                                           .variant = kernels::IsaName(isa),
-                                           .shape = ShapeName(kHeadShape),
-                                           .tokens = tokens,
-                                           .threads = threads});
-        benchmark::RegisterBenchmark(name.c_str(),
-                                     [=](benchmark::State& state) {
-                                       BenchmarkHeadScreen(state, isa, tokens, threads, plan);
-                                     })
-            ->UseRealTime()
-            ->Unit(benchmark::kMicrosecond);
-      }
-    }
+  for (Isa isa : VariantsWithOwnCode(+[](const Kernels& k) { return k.head_screen.screen; })) {
+    RegisterMatmulCases("head_screen", isa, kHeadShape, plan,
+                        [=](benchmark::State& state, int tokens, int threads) {
+                          BenchmarkHeadScreen(state, isa, tokens, threads, plan);
+                        });
   }
 }
 

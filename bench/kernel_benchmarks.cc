@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "bench/case_label.h"
 #include "kernels/thread_pool.h"
 
 namespace bitbrain::bench {
@@ -29,6 +30,23 @@ bool TimeRowSplitKernel(benchmark::State& state, RotatingCopies& weights, int ro
     benchmark::ClobberMemory();
   }
   return true;
+}
+
+void RegisterMatmulCases(const std::string& family, kernels::Isa isa, MatmulShape shape,
+                         const MatmulPlan& plan, const RunMatmulCase& run) {
+  for (int tokens : plan.token_counts) {
+    for (int threads : plan.thread_counts) {
+      const std::string name = CaseName({.kernel = family,
+                                         .variant = kernels::IsaName(isa),
+                                         .shape = ShapeName(shape),
+                                         .tokens = tokens,
+                                         .threads = threads});
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [=](benchmark::State& state) { run(state, tokens, threads); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
 }
 
 }  // namespace bitbrain::bench

@@ -57,6 +57,12 @@ using CallRowsOn = std::function<void(const uint8_t* weights, int row_begin, int
 bool TimeRowSplitKernel(benchmark::State& state, RotatingCopies& weights, int rows, int row_tile,
                         int threads, const MatmulPlan& plan, const CallRowsOn& call_rows);
 
+// Registers the cases "family/variant/shape/tokens:T/threads:N" for every
+// token and thread count of `plan`; run(state, tokens, threads) times one.
+using RunMatmulCase = std::function<void(benchmark::State& state, int tokens, int threads)>;
+void RegisterMatmulCases(const std::string& family, kernels::Isa isa, MatmulShape shape,
+                         const MatmulPlan& plan, const RunMatmulCase& run);
+
 void RegisterTernaryMatmulBenchmarks(const MatmulPlan& plan);
 void RegisterHeadMatmulBenchmarks(const MatmulPlan& plan);
 // Activation quantization and the float kernels, one thread, one token.

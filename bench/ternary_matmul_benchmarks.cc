@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "bench/case_label.h"
 #include "bench/counters.h"
 #include "bench/kernel_benchmarks.h"
 #include "bench/rotating_copies.h"
@@ -111,21 +110,10 @@ void RegisterTernaryMatmulBenchmarks(const MatmulPlan& plan) {
     const std::string family = layout == TernaryLayout::kCompact ? "compact_ternary_matmul" : "ternary_matmul";
     for (Isa isa : VariantsWithOwnCode(entry)) {
       for (MatmulShape shape : kTernaryShapes) {
-        for (int tokens : plan.token_counts) {
-          for (int threads : plan.thread_counts) {
-            const std::string name = CaseName({.kernel = family,
-                                               .variant = kernels::IsaName(isa),
-                                               .shape = ShapeName(shape),
-                                               .tokens = tokens,
-                                               .threads = threads});
-            benchmark::RegisterBenchmark(name.c_str(),
-                                         [=](benchmark::State& state) {
-                                           BenchmarkTernaryMatmul(state, isa, layout, shape, tokens, threads, plan);
-                                         })
-                ->UseRealTime()
-                ->Unit(benchmark::kMicrosecond);
-          }
-        }
+        RegisterMatmulCases(family, isa, shape, plan,
+                            [=](benchmark::State& state, int tokens, int threads) {
+                              BenchmarkTernaryMatmul(state, isa, layout, shape, tokens, threads, plan);
+                            });
       }
     }
   }
