@@ -169,9 +169,14 @@ double Metric(httplib::Client& client, const std::string& name) {
   return std::stod(result->body.substr(at + name.size() + 2));
 }
 
-// Waits (a few seconds at most) until no slot is busy.
+// Waits (a few seconds at most) until no job is queued and no slot is busy. A
+// job can sit in the queue with no slot busy yet, so both are polled together.
 void WaitUntilIdle(httplib::Client& client) {
-  for (int i = 0; i < 100 && Metric(client, "bitbrain_active_slots") != 0; ++i) {
+  const auto idle = [&] {
+    return Metric(client, "bitbrain_active_slots") == 0 &&
+           Metric(client, "bitbrain_queue_depth") == 0;
+  };
+  for (int i = 0; i < 100 && !idle(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   REQUIRE(Metric(client, "bitbrain_active_slots") == 0);
