@@ -3,10 +3,12 @@
 // writes the best values to the tuning file the engine reads at start
 // (kernels::DefaultTuningPath(), i.e. models/tuning.txt, unless --out).
 //
-// For each thread count above 1 (one thread has nothing to split), each of
-// the engine's parallel products in turn gets each candidate task count per
-// thread, the others keeping their best so far, and the decoding time of a
-// few tokens decides (the products are memory-bound when decoding, where the
+// For each thread count, the decoding time of a few tokens decides: first
+// between the ternary layouts (an engine of each; decoding is where the
+// layout's bytes and instructions per weight matter), then, with the faster
+// layout and more than one thread, between candidate task counts per thread
+// for each of the engine's parallel products in turn, the others keeping
+// their best so far (the products are memory-bound when decoding, where the
 // split matters most). Then the prefill chunk is swept on a 256-token
 // prompt. Medians of repetitions, candidates interleaved, so that drift of a
 // shared machine hits them alike.
@@ -15,6 +17,7 @@
 #include <exception>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -70,31 +73,67 @@ double Median(std::vector<double> v) {
   return (v[(v.size() - 1) / 2] + v[v.size() / 2]) / 2;
 }
 
-// The median seconds of `workload` with each candidate tuning, the
-// candidates interleaved within each repetition.
-std::vector<double> Compare(runtime::Engine& engine, const std::vector<kernels::Tuning>& candidates,
-                            const Workload& workload, int repetitions) {
-  std::vector<std::vector<double>> seconds(candidates.size());
+// The median seconds of `workload` for each candidate, which `run`
+// (candidate index -> seconds) measures; candidates interleaved within each
+// repetition.
+template <typename Run>
+std::vector<double> Compare(size_t candidates, int repetitions, Run&& run) {
+  std::vector<std::vector<double>> seconds(candidates);
   for (int r = 0; r < repetitions; ++r) {
-    for (size_t c = 0; c < candidates.size(); ++c) {
-      engine.set_tuning(candidates[c]);
-      seconds[c].push_back(RunWorkload(engine, workload));
-    }
+    for (size_t c = 0; c < candidates; ++c) seconds[c].push_back(run(c));
   }
   std::vector<double> medians;
   for (const std::vector<double>& s : seconds) medians.push_back(Median(s));
   return medians;
 }
 
+// The same engine with each candidate tuning.
+std::vector<double> CompareTunings(runtime::Engine& engine,
+                                   const std::vector<kernels::Tuning>& candidates,
+                                   const Workload& workload, int repetitions) {
+  return Compare(candidates.size(), repetitions, [&](size_t c) {
+    engine.set_tuning(candidates[c]);
+    return RunWorkload(engine, workload);
+  });
+}
+
 // Returns the index of the fastest candidate, after printing them all.
-size_t Best(const std::string& what, const std::vector<int>& values, const std::vector<double>& medians) {
+size_t Best(const std::string& what, const std::vector<std::string>& labels,
+            const std::vector<double>& medians) {
   const size_t best = std::min_element(medians.begin(), medians.end()) - medians.begin();
   std::fprintf(stderr, "  %-34s", what.c_str());
-  for (size_t i = 0; i < values.size(); ++i) {
-    std::fprintf(stderr, " %d:%.1fms%s", values[i], medians[i] * 1e3, i == best ? "*" : "");
+  for (size_t i = 0; i < labels.size(); ++i) {
+    std::fprintf(stderr, " %s:%.1fms%s", labels[i].c_str(), medians[i] * 1e3, i == best ? "*" : "");
   }
   std::fprintf(stderr, "\n");
   return best;
+}
+
+std::vector<std::string> Labels(const std::vector<int>& values) {
+  std::vector<std::string> labels;
+  for (const int value : values) labels.push_back(std::to_string(value));
+  return labels;
+}
+
+// The ternary layout that decodes `workload` faster on `threads` threads: an
+// engine of each layout, with `tuning`.
+kernels::TernaryLayout BestLayout(const std::string& model, int threads, const kernels::Tuning& tuning,
+                                  const Workload& workload, int repetitions) {
+  std::vector<std::unique_ptr<runtime::Engine>> engines;
+  std::vector<std::string> labels;
+  for (const kernels::TernaryLayout layout : kernels::kTernaryLayouts) {
+    engines.push_back(std::make_unique<runtime::Engine>(
+        model, runtime::EngineOptions{.threads = threads,
+                                      .context_length = workload.positions(),
+                                      .compact_weights = layout == kernels::TernaryLayout::kCompact,
+                                      .tuning = tuning}));
+    RunWorkload(*engines.back(), workload);  // warm up
+    labels.push_back(kernels::TernaryLayoutName(layout));
+  }
+  const std::vector<double> medians = Compare(engines.size(), repetitions, [&](size_t c) {
+    return RunWorkload(*engines[c], workload);
+  });
+  return kernels::kTernaryLayouts[Best("ternary layout", labels, medians)];
 }
 
 std::string Describe(const kernels::SplitKey& key) {
@@ -106,7 +145,7 @@ int Main(int argc, char** argv) {
   Flags flags = ParseFlags(argc, argv);
   if (flags.model.empty()) flags.model = synthetic::EnsureDefaultModel();
   if (flags.threads.empty()) {
-    for (int t = 2; t <= static_cast<int>(std::thread::hardware_concurrency()); ++t) flags.threads.push_back(t);
+    for (int t = 1; t <= static_cast<int>(std::thread::hardware_concurrency()); ++t) flags.threads.push_back(t);
   }
   const Workload decode = ParseWorkloads(flags.decode).front();
   const Workload prefill = ParseWorkloads(flags.prefill).front();
@@ -116,8 +155,12 @@ int Main(int argc, char** argv) {
                tuning.cpu.c_str(), flags.repetitions);
 
   for (const int threads : flags.threads) {
-    runtime::Engine engine(flags.model, {.threads = threads, .context_length = prefill.positions()});
     std::fprintf(stderr, "%d threads, %s per candidate:\n", threads, decode.name.c_str());
+    tuning.layout[threads] = BestLayout(flags.model, threads, tuning, decode, flags.repetitions);
+    if (threads == 1) continue;  // one thread has nothing to split
+    runtime::Engine engine(flags.model, runtime::WithTuning({.threads = threads,
+                                                             .context_length = decode.positions()},
+                                                            tuning));
     RunWorkload(engine, decode);  // warm up
     for (const kernels::SplitKey& key : runtime::ParallelSplits(engine.config(), threads)) {
       std::vector<kernels::Tuning> candidates;
@@ -125,22 +168,24 @@ int Main(int argc, char** argv) {
         candidates.push_back(tuning);
         candidates.back().tasks_per_thread[key] = tasks;
       }
-      const size_t best = Best(Describe(key), flags.tasks_per_thread,
-                               Compare(engine, candidates, decode, flags.repetitions));
+      const size_t best = Best(Describe(key), Labels(flags.tasks_per_thread),
+                               CompareTunings(engine, candidates, decode, flags.repetitions));
       tuning.tasks_per_thread[key] = flags.tasks_per_thread[best];
     }
   }
   {
-    const int threads = flags.threads.empty() ? 1 : flags.threads.back();
-    runtime::Engine engine(flags.model, {.threads = threads, .context_length = prefill.positions()});
+    const int threads = flags.threads.back();
+    runtime::Engine engine(flags.model, runtime::WithTuning({.threads = threads,
+                                                             .context_length = prefill.positions()},
+                                                            tuning));
     std::vector<kernels::Tuning> candidates;
     for (const int chunk : flags.prefill_chunks) {
       candidates.push_back(tuning);
       candidates.back().prefill_chunk = chunk;
     }
     std::fprintf(stderr, "%d threads, %s per candidate:\n", threads, prefill.name.c_str());
-    const size_t best =
-        Best("prefill chunk", flags.prefill_chunks, Compare(engine, candidates, prefill, flags.repetitions));
+    const size_t best = Best("prefill chunk", Labels(flags.prefill_chunks),
+                             CompareTunings(engine, candidates, prefill, flags.repetitions));
     tuning.prefill_chunk = flags.prefill_chunks[best];
   }
 

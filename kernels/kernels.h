@@ -16,6 +16,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 #include "kernels/isa.h"
 
@@ -57,6 +59,8 @@ enum class TernaryLayout { kTwoBit, kCompact };
 inline constexpr TernaryLayout kTernaryLayouts[] = {TernaryLayout::kTwoBit,
                                                     TernaryLayout::kCompact};
 const char* TernaryLayoutName(TernaryLayout layout);  // "2bit", "compact"
+// The layout TernaryLayoutName() names; nullopt for another name.
+std::optional<TernaryLayout> ParseTernaryLayout(std::string_view name);
 
 // A ternary matmul and its weight layout. Weights are repacked once, at load
 // time, from the file's I2_S bytes into the layout the kernel streams best.

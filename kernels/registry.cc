@@ -101,4 +101,11 @@ const char* TernaryLayoutName(TernaryLayout layout) {
   return layout == TernaryLayout::kCompact ? "compact" : "2bit";
 }
 
+std::optional<TernaryLayout> ParseTernaryLayout(std::string_view name) {
+  for (const TernaryLayout layout : kTernaryLayouts) {
+    if (name == TernaryLayoutName(layout)) return layout;
+  }
+  return std::nullopt;
+}
+
 }  // namespace bitbrain::kernels

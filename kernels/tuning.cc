@@ -98,11 +98,21 @@ Tuning ParseTuning(std::string_view text) {
       if (!tuning.tasks_per_thread.emplace(key, parser.Positive(words[6])).second) {
         parser.Fail("this split is already given on an earlier line");
       }
+    } else if (words[0] == "layout") {
+      if (words.size() != 4 || words[1] != "threads") {
+        parser.Fail("expected 'layout threads N 2bit|compact'");
+      }
+      const std::optional<TernaryLayout> layout = ParseTernaryLayout(words[3]);
+      if (!layout) parser.Fail("unknown layout '" + std::string(words[3]) + "' (2bit or compact)");
+      if (!tuning.layout.emplace(parser.Positive(words[2]), *layout).second) {
+        parser.Fail("this thread count's layout is already given on an earlier line");
+      }
     } else {
-      parser.Fail("unknown key '" + std::string(words[0]) + "' (cpu, prefill_chunk, split)");
+      parser.Fail("unknown key '" + std::string(words[0]) + "' (cpu, prefill_chunk, split, layout)");
     }
   }
-  if (tuning.cpu.empty() && (tuning.prefill_chunk != 0 || !tuning.tasks_per_thread.empty())) {
+  if (tuning.cpu.empty() &&
+      (tuning.prefill_chunk != 0 || !tuning.tasks_per_thread.empty() || !tuning.layout.empty())) {
     throw TuningError("tuning file: no 'cpu' line says which CPU the values are for");
   }
   return tuning;
@@ -116,6 +126,9 @@ std::string FormatTuning(const Tuning& tuning) {
   for (const auto& [key, tasks] : tuning.tasks_per_thread) {
     out << "split " << KindName(key.kind) << " " << key.rows << "x" << key.cols << " threads "
         << key.threads << " tasks_per_thread " << tasks << "\n";
+  }
+  for (const auto& [threads, layout] : tuning.layout) {
+    out << "layout threads " << threads << " " << TernaryLayoutName(layout) << "\n";
   }
   return out.str();
 }

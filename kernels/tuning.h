@@ -1,7 +1,9 @@
-// Tuning: how the engine splits its matrix products among threads, measured
-// for one CPU by `bazel run //bench:tune` and kept in a small text file that
-// the engine reads at start. Tuning changes which thread computes which
-// output rows, never how a row is computed, so results stay bit-exact.
+// Tuning: how the engine splits its matrix products among threads and which
+// ternary weight layout it decodes from, measured for one CPU by
+// `bazel run //bench:tune` and kept in a small text file that the engine reads
+// at start. Tuning changes which thread computes which output rows, and how
+// the same ternary values are stored, never how a row is computed, so results
+// stay bit-exact.
 //
 // The file (comments start with '#'):
 //
@@ -9,20 +11,27 @@
 //   prefill_chunk 64
 //   split ternary 3840x2560 threads 2 tasks_per_thread 4
 //   split head 128256x2560 threads 2 tasks_per_thread 8
+//   layout threads 2 2bit
 //
 // A split line says into how many tasks per thread the engine cuts the rows
 // of one parallel product: `ternary` for the BitLinear products (rows = the
 // output rows of the matrices multiplied together, e.g. Q, K and V), `head`
-// for the LM head. What the file does not name keeps the built-in default.
+// for the LM head. A layout line names the ternary layout (kernels.h,
+// TernaryLayout: 2bit or compact) that decoded fastest with that many
+// threads: the compact one reads fewer bytes but costs more instructions, so
+// which wins depends on the CPU's compute per byte of memory bandwidth. What
+// the file does not name keeps the built-in default.
 #ifndef BITBRAIN_KERNELS_TUNING_H_
 #define BITBRAIN_KERNELS_TUNING_H_
 
 #include <compare>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
 
 namespace bitbrain::kernels {
@@ -41,10 +50,16 @@ struct Tuning {
   std::string cpu;        // the CPU the values were measured on ("" = built-in defaults)
   int prefill_chunk = 0;  // 0: the engine's default
   std::map<SplitKey, int> tasks_per_thread;
+  std::map<int, TernaryLayout> layout;  // by thread count
 
   int TasksPerThread(const SplitKey& key) const {
     const auto found = tasks_per_thread.find(key);
     return found == tasks_per_thread.end() ? kDefaultTasksPerThread : found->second;
+  }
+  std::optional<TernaryLayout> Layout(int threads) const {
+    const auto found = layout.find(threads);
+    if (found == layout.end()) return std::nullopt;
+    return found->second;
   }
   bool operator==(const Tuning&) const = default;
 };

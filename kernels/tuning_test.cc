@@ -15,7 +15,9 @@ constexpr const char* kText =
     "\n"
     "prefill_chunk 128\n"
     "split ternary 3840x2560 threads 2 tasks_per_thread 8\n"
-    "  split head 128256x2560 threads 2 tasks_per_thread 2  \n";
+    "  split head 128256x2560 threads 2 tasks_per_thread 2  \n"
+    "layout threads 1 compact\n"
+    "layout threads 2 2bit\n";
 
 TEST_CASE("a tuning file is parsed, looked up and written back") {
   const Tuning tuning = ParseTuning(kText);
@@ -26,6 +28,9 @@ TEST_CASE("a tuning file is parsed, looked up and written back") {
   // Not in the file: the default.
   CHECK(tuning.TasksPerThread({SplitKind::kTernary, 3840, 2560, 1}) == kDefaultTasksPerThread);
   CHECK(tuning.TasksPerThread({SplitKind::kHead, 3840, 2560, 2}) == kDefaultTasksPerThread);
+  CHECK(tuning.Layout(1) == TernaryLayout::kCompact);
+  CHECK(tuning.Layout(2) == TernaryLayout::kTwoBit);
+  CHECK(tuning.Layout(3) == std::nullopt);
   CHECK(ParseTuning(FormatTuning(tuning)) == tuning);
 }
 
@@ -54,6 +59,12 @@ TEST_CASE("a malformed tuning file is an error naming the line") {
   CHECK_THAT(error_of("cpu X\nsplit head 1x2 threads 2 tasks_per_thread 4\n"
                       "split head 1x2 threads 2 tasks_per_thread 5\n"),
              Contains("line 3") && Contains("already"));
+  CHECK_THAT(error_of("cpu X\nlayout threads 2 base3\n"), Contains("unknown layout"));
+  CHECK_THAT(error_of("cpu X\nlayout 2 2bit\n"), Contains("expected 'layout threads N"));
+  CHECK_THAT(error_of("cpu X\nlayout threads 0 2bit\n"), Contains("positive"));
+  CHECK_THAT(error_of("cpu X\nlayout threads 2 2bit\nlayout threads 2 compact\n"),
+             Contains("line 3") && Contains("already"));
+  CHECK_THAT(error_of("layout threads 2 2bit\n"), Contains("no 'cpu' line"));
   CHECK_THAT(error_of("cpu X\nthreads 4\n"), Contains("unknown key"));
   CHECK_THAT(error_of("cpu\n"), Contains("CPU model name"));
   CHECK_THAT(error_of("prefill_chunk 64\n"), Contains("no 'cpu' line"));

@@ -198,6 +198,7 @@ TEST_CASE("health, models, status page and metrics answer") {
   REQUIRE(page);
   CHECK(page->body.find("bitnet-b1.58") != std::string::npos);
   CHECK(page->body.find("/v1/chat/completions") != std::string::npos);
+  CHECK(page->body.find("ternary weights") != std::string::npos);
   CHECK(client.Get("/metrics")->body.find("bitbrain_generated_tokens_total") != std::string::npos);
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "kernels/isa.h"
+#include "kernels/kernels.h"
 
 namespace bitbrain::serve {
 namespace {
@@ -76,8 +77,15 @@ std::string StatusPageHtml(const StatusFigures& figures) {
   }
   html << "</table>\n<h2>Engine</h2><table>\n";
   if (model) {
-    html << Row("kernel variant", kernels::IsaName(model->engine.isa()))
-         << Row("threads", std::to_string(model->engine.threads()))
+    const runtime::Engine& engine = model->engine;
+    html << Row("kernel variant", kernels::IsaName(engine.isa()))
+         << Row("ternary weights", engine.ternary_layout() == kernels::TernaryLayout::kCompact
+                                       ? "compact, 1.6 bits per weight"
+                                       : "2 bits per weight")
+         << Row("LM head", engine.screened_head_bytes() > 0
+                               ? "int8-screened, exact logits for the candidate rows"
+                               : "full F16")
+         << Row("threads", std::to_string(engine.threads()))
          << Row("build", model->facts.fingerprint)
          << Row("load time", Fixed(figures.load_seconds, 2) + " s");
   }

@@ -19,8 +19,12 @@ void AddModelFlags(CLI::App& command, ModelFlags& flags) {
   command.add_option("--ctx,-c", flags.context_length, "Context length (default: the model's)")
       ->check(CLI::NonNegativeNumber);
   command.add_option("--isa", flags.isa, "Kernel variant: scalar, avx2, avx512 (default: best)");
-  command.add_flag("!--no-compact-weights", flags.compact_weights,
-                   "Keep ternary weights at 2 bits each, not the compact 1.6 (same results)");
+  // Same results either way; by default the layout the tuning file measured
+  // faster on this CPU (kernels/tuning.h), else the compact one.
+  command.add_flag_callback("--compact-weights", [&flags] { flags.compact_weights = true; },
+                            "Ternary weights in the compact layout, 1.6 bits each");
+  command.add_flag_callback("--no-compact-weights", [&flags] { flags.compact_weights = false; },
+                            "Ternary weights at 2 bits each (the file's own density)");
   command.add_flag("!--no-screened-head", flags.screened_head,
                    "Compute every logit with the full F16 head, never the int8-screened one "
                    "(the tokens are the same; this is slower)");
@@ -43,7 +47,6 @@ runtime::EngineOptions EngineOptionsFrom(const ModelFlags& flags) {
   runtime::EngineOptions options;
   options.threads = flags.threads;
   options.context_length = flags.context_length;
-  options.compact_weights = flags.compact_weights;
   options.screened_head = flags.screened_head;
   if (!flags.isa.empty()) {
     options.isa = kernels::ParseIsa(flags.isa);
@@ -60,11 +63,19 @@ runtime::EngineOptions EngineOptionsFrom(const ModelFlags& flags) {
   } catch (const kernels::TuningError& e) {
     std::fprintf(stderr, "bitbrain: warning: %s; using the built-in defaults\n", e.what());
   }
+  if (flags.compact_weights) options.compact_weights = *flags.compact_weights;
   return options;
 }
 
 std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
-  return std::make_unique<LoadedModel>(ModelPath(flags.model), EngineOptionsFrom(flags));
+  auto model = std::make_unique<LoadedModel>(ModelPath(flags.model), EngineOptionsFrom(flags));
+  const runtime::Engine& engine = model->engine;
+  std::fprintf(stderr, "bitbrain: %s kernels, %d threads, %s ternary weights%s, %s head; engine ready in %.2f s\n",
+               kernels::IsaName(engine.isa()), engine.threads(),
+               kernels::TernaryLayoutName(engine.ternary_layout()),
+               engine.load_stats().from_cache ? " (cached)" : "",
+               engine.screened_head_bytes() > 0 ? "screened" : "full", engine.load_stats().ready_seconds);
+  return model;
 }
 
 void AddSamplingFlags(CLI::App& command, generate::SamplingParams& params) {

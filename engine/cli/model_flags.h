@@ -5,6 +5,7 @@
 #ifndef BITBRAIN_ENGINE_CLI_MODEL_FLAGS_H_
 #define BITBRAIN_ENGINE_CLI_MODEL_FLAGS_H_
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -20,7 +21,9 @@ struct ModelFlags {
   int threads = 0;
   int context_length = 0;
   std::string isa;  // empty: the best this CPU runs
-  bool compact_weights = true;  // --no-compact-weights: 2 bits per weight
+  // --compact-weights / --no-compact-weights; unset: the tuning file's
+  // layout for the thread count if it has one, else compact.
+  std::optional<bool> compact_weights;
   bool screened_head = true;  // runtime::EngineOptions::screened_head
 };
 

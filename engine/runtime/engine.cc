@@ -63,7 +63,18 @@ void Grow(std::vector<T>& buffer, size_t size) {
 EngineOptions WithTuning(EngineOptions options, const kernels::Tuning& tuning) {
   options.tuning = tuning;
   if (tuning.prefill_chunk > 0) options.prefill_chunk = tuning.prefill_chunk;
+  const int threads = options.threads > 0 ? options.threads : CoresAvailable();
+  if (const std::optional<kernels::TernaryLayout> layout = tuning.Layout(threads)) {
+    options.compact_weights = *layout == kernels::TernaryLayout::kCompact;
+  }
   return options;
+}
+
+void Engine::set_tuning(const kernels::Tuning& tuning) {
+  // The weights' layout was fixed at construction; only the rest changes.
+  const bool compact_weights = options_.compact_weights;
+  options_ = WithTuning(options_, tuning);
+  options_.compact_weights = compact_weights;
 }
 
 std::vector<kernels::SplitKey> ParallelSplits(const ModelConfig& c, int threads) {

@@ -67,7 +67,8 @@ struct EngineOptions {
   bool screened_head = true;
 };
 
-// `options` with `tuning` and, if the tuning has one, its prefill chunk.
+// `options` with `tuning` and, if the tuning has them, its prefill chunk and
+// its ternary layout for options.threads (which then decides compact_weights).
 EngineOptions WithTuning(EngineOptions options, const kernels::Tuning& tuning);
 
 // The parallel products a step of a model runs on `threads` threads, as
@@ -112,8 +113,9 @@ class Engine {
   int prefill_chunk() const { return options_.prefill_chunk; }
   const kernels::Tuning& tuning() const { return options_.tuning; }
   // Replaces the tuning (and the prefill chunk if the tuning has one), e.g.
-  // to compare candidates without reloading the model.
-  void set_tuning(const kernels::Tuning& tuning) { options_ = WithTuning(options_, tuning); }
+  // to compare candidates without reloading the model; the weights keep the
+  // layout they were loaded in.
+  void set_tuning(const kernels::Tuning& tuning);
   int threads() const { return pool_.threads(); }
   kernels::Isa isa() const { return kernels_.isa; }
   kernels::TernaryLayout ternary_layout() const { return ternary_layout_; }

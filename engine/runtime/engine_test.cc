@@ -221,6 +221,27 @@ TEST_CASE("a tuning splits the model's products and sets the prefill chunk") {
   // A tuning without a prefill chunk keeps the engine's.
   engine.set_tuning({});
   CHECK(engine.prefill_chunk() == 5);
+  // The weights keep the layout they were loaded in.
+  tuning.layout[2] = engine.ternary_layout() == kernels::TernaryLayout::kCompact
+                         ? kernels::TernaryLayout::kTwoBit
+                         : kernels::TernaryLayout::kCompact;
+  const kernels::TernaryLayout loaded = engine.ternary_layout();
+  engine.set_tuning(tuning);
+  CHECK(engine.ternary_layout() == loaded);
+}
+
+TEST_CASE("a tuning's layout for the thread count decides the weights' layout") {
+  kernels::Tuning tuning;
+  tuning.cpu = "test";
+  tuning.layout[1] = kernels::TernaryLayout::kTwoBit;
+  tuning.layout[2] = kernels::TernaryLayout::kCompact;
+  CHECK_FALSE(WithTuning({.threads = 1}, tuning).compact_weights);
+  CHECK(WithTuning({.threads = 2, .compact_weights = false}, tuning).compact_weights);
+  // No layout measured for 3 threads: the options' own choice stands.
+  CHECK(WithTuning({.threads = 3}, tuning).compact_weights);
+  CHECK_FALSE(WithTuning({.threads = 3, .compact_weights = false}, tuning).compact_weights);
+  const Engine engine(kTinyModel, WithTuning({.threads = 1}, tuning));
+  CHECK(engine.ternary_layout() == kernels::TernaryLayout::kTwoBit);
 }
 
 }  // namespace
