@@ -19,7 +19,7 @@ namespace bitbrain::runtime {
 struct CandidateQuery {
   int k = 1;              // >= 1
   double log_ratio = 0;   // <= 0
-  std::vector<int32_t> forced;  // ids in [0, vocab), any order, repeats allowed
+  std::vector<int32_t> forced = {};  // ids in [0, vocab), any order, repeats allowed
 };
 
 // Exact logits, bit for bit those of the full head, of a set of rows that
@@ -27,8 +27,8 @@ struct CandidateQuery {
 // the screened head is off), ids ascending.
 struct CandidateLogits {
   int vocab_size = 0;
-  std::vector<int32_t> ids;
-  std::vector<float> logits;  // logits[i] is row ids[i]'s
+  std::vector<int32_t> ids = {};
+  std::vector<float> logits = {};  // logits[i] is row ids[i]'s
 };
 
 }  // namespace bitbrain::runtime
