@@ -113,6 +113,12 @@ Engine::Engine(const std::string& model_path, const EngineOptions& options)
                              model_.config.embedding_length, kernels_, pool_);
     load_stats_.screen_seconds = SecondsSince(screen_start);
     load_stats_.screen_bytes = screened_.bytes();
+    // Building the copy read every row of the F16 head; from now on only the
+    // candidate rows and the embeddings of the tokens fed are read, so the
+    // rest need not stay resident (they are clean file pages: they come back
+    // from the page cache when touched).
+    ReleaseFilePages(weights_.output, static_cast<size_t>(model_.config.vocab_size) *
+                                          model_.config.embedding_length * sizeof(uint16_t));
   }
   rope_ = RopeTable(context_length_, model_.config.head_dim, model_.config.rope_freq_base);
   load_stats_.ready_seconds = SecondsSince(construction_start_);
