@@ -87,10 +87,7 @@ void BenchmarkHeadScreen(benchmark::State& state, Isa isa, int tokens, int threa
   }
   const int vectors = tokens;
   std::vector<int8_t> q(static_cast<size_t>(vectors) * shape.cols);
-  const int q_max = kernels::kHeadScreenInputMax;
-  for (size_t i = 0; i < q.size(); ++i) {
-    q[i] = static_cast<int8_t>(static_cast<int>(i * 37 % (2 * q_max + 1)) - q_max);
-  }
+  for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
   std::vector<int32_t> acc(static_cast<size_t>(vectors) * shape.rows);
   const auto call_rows = [&](const uint8_t* code_bytes, int begin, int end) {
     screen(reinterpret_cast<const int8_t*>(code_bytes), shape.cols, q.data(), vectors, begin, end,

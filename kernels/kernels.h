@@ -107,17 +107,10 @@ using HeadScreenQuantizeFn = void (*)(const uint16_t* embeddings, int cols, int 
                                       int row_end, int8_t* codes, size_t code_stride,
                                       float* scale, int64_t* code_sq, double* error_sq);
 
-// The screened input's codes q lie in [-kHeadScreenInputMax,
-// kHeadScreenInputMax]: then a SIMD kernel can multiply the unsigned
-// code + 128 (at most 255) by q with vpmaddubsw, whose pairs of products stay
-// within 2 x 255 x 64 = 32640 and never saturate, and needs no sign juggling.
-inline constexpr int kHeadScreenInputMax = 64;
-
 // acc[t * acc_stride + v] = sum_i codes[v][i] * q[t][i] over i in
 // [0, code_stride), exact in int32, for rows v in [row_begin, row_end) and
-// vectors t in [0, vectors): q[t] at q + t * code_stride. Codes are in
-// [-127, 127], q in [-kHeadScreenInputMax, kHeadScreenInputMax]; code_stride
-// is a multiple of kHeadScreenAlignment.
+// vectors t in [0, vectors): q[t] at q + t * code_stride. Codes and q are in
+// [-127, 127]; code_stride is a multiple of kHeadScreenAlignment.
 using HeadScreenFn = void (*)(const int8_t* codes, size_t code_stride, const int8_t* q,
                               int vectors, int row_begin, int row_end, int32_t* acc,
                               size_t acc_stride);

@@ -21,11 +21,9 @@ constexpr double kTiny = 0x1.0p-100;
 
 double RoundedUp(double x) { return x * (1 + kSlack); }
 
-// The input's code of x, in [-kHeadScreenInputMax, kHeadScreenInputMax];
-// step 0 (an input too small for an f32 step) gives 0.
+// Rounds to int8 in [-127, 127]; step 0 (a zero vector) gives 0.
 int8_t Code(double x, double step) {
-  constexpr double kMax = kernels::kHeadScreenInputMax;
-  return step == 0 ? 0 : static_cast<int8_t>(std::clamp(std::nearbyint(x / step), -kMax, kMax));
+  return step == 0 ? 0 : static_cast<int8_t>(std::clamp(std::nearbyint(x / step), -127.0, 127.0));
 }
 
 }  // namespace
@@ -81,7 +79,7 @@ std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int8_t
   // residual below is h[i] - h^[i] rounded once (2^-53 relative: covered by
   // RoundedUp).
   Input input;
-  input.step = static_cast<float>(amax / static_cast<float>(kernels::kHeadScreenInputMax));
+  input.step = static_cast<float>(amax / 127.0f);
   double residual_sq = 0;
   for (int i = 0; i < cols_; ++i) {
     q[i] = Code(h[i], input.step);

@@ -6,7 +6,7 @@
 // bit, on the rows a sampler can pick.
 //
 // Per step, for each head input h (f16 values):
-//   Quantize(h)  h rounded to q in [-64, 64] (one scale; kernels.h says why)
+//   Quantize(h)  h rounded to int8 q (one scale)
 //   screen       kernels' head_screen: integer dot products of every row's
 //                codes with q (one pass over the copy for a batch)
 //   Bounds       lower[v] <= exact logit of row v <= upper[v] (proof in the .cc)

@@ -109,10 +109,9 @@ TEST_CASE("the bound is nearly reached: input along a row's quantization error")
     float amax = 0;
     for (int i = 0; i < cols; ++i) amax = std::max(amax, std::fabs(F16ToF32(head.e[v * cols + i])));
     const float c = amax / 127.0f;
-    // h = k / 128 with integers k in [-64, 64] (kHeadScreenInputMax), one of
-    // them +-64: its screening copy is exact (step 1/128), so the bound's
-    // input-quantization term is zero and the rest is the Cauchy-Schwarz term
-    // this h nearly attains.
+    // h = k / 128 with integers k in [-127, 127], one of them +-127: its int8
+    // copy is exact (step 1/128), so the bound's input-quantization term is
+    // zero and the rest is the Cauchy-Schwarz term this h nearly attains.
     std::vector<float> error(cols);
     float error_max = 0;
     for (int i = 0; i < cols; ++i) {
@@ -120,8 +119,7 @@ TEST_CASE("the bound is nearly reached: input along a row's quantization error")
       error_max = std::max(error_max, std::fabs(error[i]));
     }
     std::vector<float> h(cols);
-    const float levels = kernels::kHeadScreenInputMax;
-    for (int i = 0; i < cols; ++i) h[i] = std::nearbyint(levels * error[i] / error_max) / 128;
+    for (int i = 0; i < cols; ++i) h[i] = std::nearbyint(127 * error[i] / error_max) / 128;
     const double used = CheckBounds(screened, head, h);
     INFO("row " << v << ": the exact logit used " << used << " of the bound");
     CHECK(used > 0.9);
