@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "engine/tokenizer/utf8.h"
+
 namespace bitbrain::generate {
 namespace {
 
@@ -327,24 +329,11 @@ bool JsonRecognizer::StepString(Frame& frame, uint8_t byte) {
     return true;
   }
   if (byte < 0x20) return false;  // control characters must be escaped
-  // A new character. UTF-8 lead bytes, with the ranges of the next byte
-  // that rule out overlong forms, surrogates and code points past U+10FFFF.
-  uint8_t left = 0, low = 0x80, high = 0xbf;
-  if (byte >= 0x80) {
-    if (byte >= 0xc2 && byte <= 0xdf) {
-      left = 1;
-    } else if (byte >= 0xe0 && byte <= 0xef) {
-      left = 2;
-      if (byte == 0xe0) low = 0xa0;
-      if (byte == 0xed) high = 0x9f;
-    } else if (byte >= 0xf0 && byte <= 0xf4) {
-      left = 3;
-      if (byte == 0xf0) low = 0x90;
-      if (byte == 0xf4) high = 0x8f;
-    } else {
-      return false;
-    }
-  }
+  // A new character: a lead byte says how many continuation bytes follow
+  // and the range of the first.
+  int left = 0;
+  uint8_t low = 0x80, high = 0xbf;
+  if (byte >= 0x80 && !tokenizer::ReadLeadByte(byte, left, low, high)) return false;
   if (frame.count >= max_length) return false;
   ++frame.count;
   frame.utf8_left = left;
