@@ -118,27 +118,57 @@ std::map<int32_t, float> ParseLogitBias(const json& body, int vocab_size) {
   return parsed;
 }
 
-void CheckResponseFormat(const json& body) {
+// The schema the reply must follow, or null for text. `text` is the body
+// again: a json_schema's schema is read from it as ordered_json, since its
+// properties are generated in their order and nlohmann::json sorts them.
+std::shared_ptr<const generate::JsonSchema> ParseResponseFormat(const json& body,
+                                                                const std::string& text) {
   const json* format = FindField(body, "response_format");
-  if (!format) return;
+  if (!format) return nullptr;
   if (!format->is_object()) {
     throw InvalidField("response_format", "'response_format' must be an object");
   }
-  const std::optional<std::string> type = StringField(*format, "type");
-  if (type == "text") return;
-  if (type == "json_object" || type == "json_schema") {
-    throw InvalidField("response_format",
-                       "response_format '" + *type +
-                           "' is not supported by this server: only 'text' (ask for JSON in the "
-                           "prompt instead)");
+  const json* type_field = FindField(*format, "type");
+  const std::string type = type_field && type_field->is_string() ? type_field->get<std::string>() : "";
+  if (type == "text") return nullptr;
+  if (type == "json_object") {
+    return std::make_shared<const generate::JsonSchema>(generate::JsonSchema::AnyObject());
   }
-  throw InvalidField("response_format.type",
-                     "'response_format.type' must be 'text', 'json_object' or 'json_schema'");
+  if (type != "json_schema") {
+    throw InvalidField("response_format.type",
+                       "'response_format.type' must be 'text', 'json_object' or 'json_schema'");
+  }
+  const json* json_schema = FindField(*format, "json_schema");
+  if (!json_schema || !json_schema->is_object()) {
+    throw InvalidField("response_format.json_schema",
+                       "'response_format.json_schema' must be an object with the 'schema'");
+  }
+  const auto field = [&](const char* name) { return FindField(*json_schema, name); };
+  const std::string where = "response_format.json_schema";
+  if (const json* name = field("name"); name && !name->is_string()) {
+    throw InvalidField(where + ".name", "'" + where + ".name' must be a string");
+  }
+  const json* strict = field("strict");
+  if (strict && !strict->is_boolean()) {
+    throw InvalidField(where + ".strict", "'" + where + ".strict' must be a boolean");
+  }
+  // Without a schema, any JSON value.
+  const nlohmann::ordered_json schema =
+      field("schema") ? nlohmann::ordered_json::parse(text)["response_format"]["json_schema"]["schema"]
+                      : nlohmann::ordered_json::object();
+  try {
+    return std::make_shared<const generate::JsonSchema>(
+        generate::JsonSchema::Compile(schema, strict && strict->get<bool>()));
+  } catch (const generate::SchemaError& error) {
+    const std::string param = where + ".schema" + (error.path().empty() ? "" : "." + error.path());
+    throw InvalidField(param, where + ".schema: " + error.what());
+  }
 }
 
 }  // namespace
 
-ChatRequest ParseChatRequest(const json& body, int vocab_size) {
+ChatRequest ParseChatRequest(const std::string& text, int vocab_size) {
+  const json body = ParseJsonObject(text);
   ChatRequest request;
   const std::optional<std::string> model = StringField(body, "model");
   if (!model) throw InvalidField("model", "'model' is required");
@@ -186,7 +216,7 @@ ChatRequest ParseChatRequest(const json& body, int vocab_size) {
     throw InvalidField("top_logprobs", "'top_logprobs' requires 'logprobs': true");
   }
   request.top_logprobs = static_cast<int>(top_logprobs.value_or(0));
-  CheckResponseFormat(body);
+  request.json_schema = ParseResponseFormat(body, text);
   StringField(body, "user");  // accepted and ignored, but it must be a string
   return request;
 }

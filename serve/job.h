@@ -9,12 +9,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/generate/generator.h"
+#include "engine/generate/json_schema.h"
 #include "engine/generate/sampler.h"
 #include "serve/token_choice.h"
 
@@ -28,6 +30,8 @@ struct JobInput {
   std::vector<std::string> stop_strings;
   bool logprobs = false;
   int top_logprobs = 0;
+  // The reply must be a JSON document of this schema (null: any text).
+  std::shared_ptr<const generate::JsonSchema> json_schema;
   // A classification: when not empty, nothing is generated; instead each
   // continuation's log-probability after the prompt is computed.
   std::vector<std::vector<int32_t>> continuations;

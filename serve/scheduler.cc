@@ -171,7 +171,11 @@ void Scheduler::Step() {
       logits_count = count == remaining ? 1 : 0;
     } else if (slot->decoding) {
       slot->fed = std::span(&slot->decoding->next_token, 1);
-      if (!input.logprobs) slot->query = slot->decoding->sampler.Query();
+      // Screened candidates would do, but logprobs need the full row, and so
+      // does a JSON constraint: its mask may remove every candidate.
+      if (!input.logprobs && !slot->decoding->constraint) {
+        slot->query = slot->decoding->sampler.Query();
+      }
     } else {
       // The next continuation, right after the prompt.
       const size_t prompt_size = input.prompt.size();
@@ -230,16 +234,28 @@ void Scheduler::AfterStep(Slot& slot) {
   }
   // The prompt just ended: generation starts.
   slot.decoding.emplace(input.sampling, tokenizer_, input.stop_strings);
+  if (input.json_schema) slot.decoding->constraint.emplace(*input.json_schema, Trie(), end_tokens_);
   for (const int32_t token : input.prompt) slot.decoding->sampler.Accept(token);
   Decode(slot);
+}
+
+const generate::VocabularyTrie& Scheduler::Trie() {
+  if (!trie_) trie_ = std::make_unique<generate::VocabularyTrie>(tokenizer_);
+  return *trie_;
 }
 
 void Scheduler::Decode(Slot& slot) {
   const JobInput& input = slot.job->input();
   Decoding& decoding = *slot.decoding;
-  const TokenChoice choice =
-      slot.query ? ChooseToken(decoding.sampler, slot.candidates)
-                 : ChooseToken(decoding.sampler, slot.logits, input.logprobs, input.top_logprobs);
+  TokenChoice choice;
+  try {
+    choice = slot.query ? ChooseToken(decoding.sampler, slot.candidates)
+                        : ChooseToken(decoding.sampler, slot.logits, input.logprobs,
+                                      input.top_logprobs,
+                                      decoding.constraint ? &*decoding.constraint : nullptr);
+  } catch (const std::exception& error) {
+    return Fail(slot, std::string("cannot choose the next token: ") + error.what());
+  }
   ++decoding.generated;
   {
     std::lock_guard lock(mutex_);

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/generate/json_constraint.h"
 #include "engine/generate/sampler.h"
 #include "engine/generate/stop_strings.h"
 #include "engine/runtime/engine.h"
@@ -81,6 +82,7 @@ class Scheduler {
     generate::Sampler sampler;
     tokenizer::StreamDecoder decoder;
     generate::StopStrings stop_strings;
+    std::optional<generate::JsonConstraint> constraint;  // response_format JSON
     int generated = 0;
     int32_t next_token = 0;  // sampled, to be fed in the next step
   };
@@ -118,6 +120,8 @@ class Scheduler {
   void Fail(Slot& slot, const std::string& message);
   void Release(Slot& slot);
   bool Prefilling(const Slot& slot) const;
+  // The vocabulary's trie, built when the first JSON-constrained job needs it.
+  const generate::VocabularyTrie& Trie();
 
   runtime::Engine& engine_;
   const tokenizer::Tokenizer& tokenizer_;
@@ -126,6 +130,7 @@ class Scheduler {
   const int32_t end_of_turn_;
 
   std::vector<Slot> slots_;  // engine thread only
+  std::unique_ptr<generate::VocabularyTrie> trie_;  // engine thread only
   uint64_t clock_ = 0;       // engine thread only: orders last_used
 
   mutable std::mutex mutex_;

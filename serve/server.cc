@@ -165,6 +165,7 @@ void Server::Stop() {
 void Server::Load() {
   std::string error;
   try {
+    if (options_.before_load) options_.before_load();
     std::string path = options_.model;
     if (path.empty()) path = synthetic::EnsureDefaultModel();
     model_owner_ = std::make_unique<ServedModel>(path, options_.model.empty(), options_.engine,
@@ -372,8 +373,7 @@ void Server::ClientPy(const httplib::Request& request, httplib::Response& respon
 
 void Server::ChatCompletions(const httplib::Request& request, httplib::Response& response) {
   ServedModel& model = RequireModel();
-  const ChatRequest chat = ParseChatRequest(ParseJsonObject(request.body),
-                                            model.engine.config().vocab_size);
+  const ChatRequest chat = ParseChatRequest(request.body, model.engine.config().vocab_size);
   JobInput input;
   input.prompt = chat::EncodeChat(model.tokenizer, chat.messages);
   CheckContext(input.prompt.size(), chat.max_tokens, model.engine.context_length());
@@ -382,6 +382,7 @@ void Server::ChatCompletions(const httplib::Request& request, httplib::Response&
   input.stop_strings = chat.stop;
   input.logprobs = chat.logprobs;
   input.top_logprobs = chat.top_logprobs;
+  input.json_schema = chat.json_schema;
   auto job = std::make_shared<Job>(std::move(input));
   if (!model.scheduler.Submit(job)) throw QueueFull();
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,9 @@ struct ServerOptions {
   std::string cors_origin;  // empty: same origin only; "*": any
   size_t max_body_bytes = 8 << 20;
   int timeout_seconds = 60;  // read and write
+  // Runs on the loading thread before the model loads (tests hold loading
+  // with it, to see the server while it loads).
+  std::function<void()> before_load;
 };
 
 class Server {

@@ -116,6 +116,32 @@ json EndTokensAway() {
   return bias;
 }
 
+// response_format for a JSON Schema.
+json JsonSchemaFormat(const json& schema, const json& strict = true) {
+  return {{"type", "json_schema"},
+          {"json_schema", {{"name", "reply"}, {"schema", schema}, {"strict", strict}}}};
+}
+
+const json kYesNoSchema = {{"type", "object"},
+                           {"properties", {{"answer", {{"enum", {"yes", "no"}}}}}},
+                           {"required", {"answer"}},
+                           {"additionalProperties", false}};
+
+// A logit_bias towards the tokens that close strings, objects and arrays, so
+// that the random tiny model ends its JSON well within its token limit.
+json TowardsClosing() {
+  const tokenizer::Tokenizer tokenizer =
+      tokenizer::Tokenizer::FromGguf(gguf::File::Open(kTinyModel));
+  json bias = json::object();
+  for (int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
+    if (tokenizer.token_type(id) != tokenizer::TokenType::kNormal) continue;
+    if (tokenizer.TokenBytes(id).find_first_of("\"]}") != std::string_view::npos) {
+      bias[std::to_string(id)] = 8;
+    }
+  }
+  return bias;
+}
+
 // The text and events of a streamed completion.
 struct Stream {
   std::string content_type;
@@ -335,8 +361,20 @@ TEST_CASE("bad requests get the right status and error object, and the server ke
        400, "top_logprobs"},
       {"logit_bias bad id", "POST", chat, with("logit_bias", {{"-3", 1}}), 400, "logit_bias"},
       {"n = 2", "POST", chat, with("n", 2), 400, "n"},
-      {"json_object", "POST", chat, with("response_format", {{"type", "json_object"}}), 400,
+      {"response_format a string", "POST", chat, with("response_format", "json"), 400,
        "response_format"},
+      {"response_format type unknown", "POST", chat, with("response_format", {{"type", "xml"}}),
+       400, "response_format.type"},
+      {"json_schema without json_schema", "POST", chat,
+       with("response_format", {{"type", "json_schema"}}), 400, "response_format.json_schema"},
+      {"json_schema strict not a boolean", "POST", chat,
+       with("response_format", JsonSchemaFormat({{"type", "object"}}, "yes")), 400,
+       "response_format.json_schema.strict"},
+      {"json_schema keyword not supported", "POST", chat,
+       with("response_format",
+            JsonSchemaFormat({{"type", "object"},
+                              {"properties", {{"code", {{"type", "string"}, {"pattern", "^[A-Z]+$"}}}}}})),
+       400, "response_format.json_schema.schema.properties.code.pattern"},
       {"context exceeded", "POST", chat, with("max_tokens", 100000), 400, "messages"},
       {"huge body", "POST", chat, std::string(9 << 20, ' '), 413, std::nullopt},
       {"unknown route", "GET", "/v2/nothing", "", 404, std::nullopt},
@@ -370,6 +408,88 @@ TEST_CASE("bad requests get the right status and error object, and the server ke
     CHECK(result->get_header_value("x-should-retry") == "false");
   }
   CHECK(Post(client, chat, good)["object"] == "chat.completion");
+}
+
+TEST_CASE("json_object: the reply is one JSON object, streamed or not") {
+  httplib::Client client = SharedServer().Client();
+  for (const uint64_t seed : {1, 2, 3}) {
+    json body = Chat("Describe a cat in JSON", 300);
+    body["response_format"] = {{"type", "json_object"}};
+    body["temperature"] = 1;
+    body["seed"] = seed;
+    body["logit_bias"] = TowardsClosing();
+    const json response = Post(client, "/v1/chat/completions", body);
+    const std::string text = response["choices"][0]["message"]["content"];
+    INFO("seed " << seed << ": " << text);
+    CHECK(response["choices"][0]["finish_reason"] == "stop");
+    const json reply = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    CHECK(reply.is_object());
+    // The same seed streamed gives the same reply.
+    body["stream"] = true;
+    const Stream stream = PostStream(client, body);
+    CHECK(stream.text == text);
+    CHECK(stream.events[stream.events.size() - 1]["choices"][0]["finish_reason"] == "stop");
+  }
+}
+
+TEST_CASE("json_schema: the yes/no answer is exactly an object with answer yes or no") {
+  httplib::Client client = SharedServer().Client();
+  for (const bool stream : {false, true}) {
+    for (const uint64_t seed : {1, 2, 3, 4}) {
+      json body = Chat("Is the sky blue? Answer in JSON.", 50);
+      body["response_format"] = JsonSchemaFormat(kYesNoSchema);
+      body["temperature"] = 1;
+      body["seed"] = seed;
+      body["stream"] = stream;
+      const std::string text =
+          stream ? PostStream(client, body).text
+                 : Post(client, "/v1/chat/completions", body)["choices"][0]["message"]["content"]
+                       .get<std::string>();
+      INFO("seed " << seed << ": " << text);
+      const json reply = json::parse(text, nullptr, /*allow_exceptions=*/false);
+      CHECK((reply == json{{"answer", "yes"}} || reply == json{{"answer", "no"}}));
+    }
+  }
+}
+
+TEST_CASE("a JSON reply cut by max_tokens ends with finish_reason length") {
+  httplib::Client client = SharedServer().Client();
+  // At least 51 bytes: more than 6 tokens of the tiny vocabulary can hold.
+  json body = Chat("A long JSON text", 6);
+  body["response_format"] = JsonSchemaFormat(
+      {{"type", "object"},
+       {"properties", {{"text", {{"type", "string"}, {"minLength", 40}}}}},
+       {"required", {"text"}}});
+  const json response = Post(client, "/v1/chat/completions", body);
+  CHECK(response["choices"][0]["finish_reason"] == "length");
+  CHECK(response["usage"]["completion_tokens"] == 6);
+  CHECK(response["choices"][0]["message"]["content"].get<std::string>().starts_with("{"));
+}
+
+TEST_CASE("batching and the prompt cache do not change a JSON-constrained reply") {
+  httplib::Client client = SharedServer().Client();
+  json body = Chat("Constrained and cached", 60);
+  body["response_format"] = {{"type", "json_object"}};
+  body["logit_bias"] = TowardsClosing();
+  const json alone = Post(client, "/v1/chat/completions", body);
+  const std::string text = alone["choices"][0]["message"]["content"];
+  std::vector<std::string> texts(4);
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    clients.emplace_back([&, i] {
+      httplib::Client other = SharedServer().Client();
+      json same = body;
+      same["stream"] = i % 2 == 1;
+      texts[i] = same["stream"] ? PostStream(other, same).text
+                                : Post(other, "/v1/chat/completions", same)["choices"][0]["message"]
+                                      ["content"].get<std::string>();
+    });
+  }
+  for (std::thread& other : clients) other.join();
+  for (const std::string& again : texts) CHECK(again == text);
+  const json cached = Post(client, "/v1/chat/completions", body);
+  CHECK(cached["usage"]["prompt_tokens_details"]["cached_tokens"].get<int>() > 0);
+  CHECK(cached["choices"][0]["message"]["content"] == text);
 }
 
 TEST_CASE("8 simultaneous greedy streams each equal the engine's generation alone") {
@@ -546,6 +666,36 @@ TEST_CASE("an API key guards the API but not the public routes") {
   CHECK(client.Post("/v1/chat/completions", {{"X-Api-Key", "sesame"}}, body, "application/json")
             ->status == 200);
   CHECK(client.Get("/metrics")->status == 401);
+}
+
+TEST_CASE("/health is 503 while the model loads, then 200") {
+  std::promise<void> go_on;
+  std::shared_future<void> may_load = go_on.get_future().share();
+  ServerOptions options;
+  options.model = kTinyModel;
+  options.port = 0;
+  options.engine.threads = 1;
+  options.before_load = [may_load] { may_load.wait(); };
+  Server server(options);
+  const int port = server.Start();
+  std::thread runner([&] { server.Run(); });
+  httplib::Client client("127.0.0.1", port);
+  const httplib::Result loading = client.Get("/health");
+  const httplib::Result chat = client.Post("/v1/chat/completions", Chat("x", 1).dump(),
+                                           "application/json");
+  go_on.set_value();  // before any REQUIRE: the server's destructor waits for loading
+  REQUIRE(loading);
+  CHECK(loading->status == 503);
+  CHECK(loading->get_header_value("Retry-After") == "2");
+  CHECK(json::parse(loading->body)["error"]["type"] == "unavailable_error");
+  REQUIRE(chat);
+  CHECK(chat->status == 503);
+  REQUIRE(server.WaitUntilLoaded());
+  const httplib::Result ready = client.Get("/health");
+  REQUIRE(ready);
+  CHECK(ready->status == 200);
+  server.Stop();
+  runner.join();
 }
 
 TEST_CASE("a model that cannot load is an error that says so, not a retry loop") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 namespace bitbrain::serve {
 namespace {
@@ -29,9 +30,19 @@ TokenChoice ChooseToken(generate::Sampler& sampler, const runtime::CandidateLogi
 }
 
 TokenChoice ChooseToken(generate::Sampler& sampler, std::span<const float> logits,
-                        bool want_logprob, int top_logprobs) {
+                        bool want_logprob, int top_logprobs,
+                        generate::JsonConstraint* constraint) {
   TokenChoice choice;
-  choice.token = sampler.Sample(logits);
+  if (constraint) {
+    std::vector<float> masked(logits.begin(), logits.end());
+    if (constraint->Mask(masked) == 0) {
+      throw std::runtime_error("no token can continue the JSON document");
+    }
+    choice.token = sampler.Sample(masked);
+    constraint->Accept(choice.token);
+  } else {
+    choice.token = sampler.Sample(logits);
+  }
   sampler.Accept(choice.token);
   if (!want_logprob) return choice;
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/generate/json_constraint.h"
 #include "engine/generate/sampler.h"
 #include "engine/runtime/candidates.h"
 
@@ -30,9 +31,12 @@ struct TokenChoice {
 
 // Samples the next token from `logits`, records it in the sampler (for the
 // penalties), and with `want_logprob` computes its log-probability and
-// `top_logprobs` alternatives.
+// `top_logprobs` alternatives. With a `constraint`, samples among the tokens
+// it allows (the log-probabilities stay the model's, unmasked) and records
+// the token in it too; throws std::runtime_error if it allows none.
 TokenChoice ChooseToken(generate::Sampler& sampler, std::span<const float> logits,
-                        bool want_logprob, int top_logprobs);
+                        bool want_logprob, int top_logprobs,
+                        generate::JsonConstraint* constraint = nullptr);
 
 // The same choice from the exact logits of the rows the sampler's Query()
 // asked for (no log-probabilities: they need the full row).

@@ -121,7 +121,11 @@ int32_t Sampler::Draw() {
     cumulative += weights[i];
     if (target < cumulative) return candidates_[i].id;
   }
-  return candidates_.back().id;  // rounding left target at the very top
+  // Rounding left target at the very top: the last candidate with any
+  // weight (never one a mask set to -inf).
+  size_t last = candidates_.size() - 1;
+  while (last > 0 && weights[last] == 0) --last;
+  return candidates_[last].id;
 }
 
 int32_t Sampler::Sample(std::span<const float> logits) {

@@ -1,7 +1,9 @@
 // Choosing the next token from a row of logits (serving.md section 4), in
 // llama.cpp's order: logit bias -> penalties -> top-k -> top-p -> min-p ->
 // temperature -> draw. Temperature <= 0 is greedy: the highest logit after
-// bias and penalties, the lowest id on ties.
+// bias and penalties, the lowest id on ties. A JSON constraint
+// (json_constraint.h) comes before all of them: it sets the logits of the
+// tokens it refuses to -inf, which bias and penalties keep at -inf.
 //
 // Seeded determinism: each Sampler owns one std::mt19937_64 seeded from
 // `seed`, turns its outputs into doubles itself (never a

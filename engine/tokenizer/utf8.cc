@@ -1,12 +1,7 @@
 #include "engine/tokenizer/utf8.h"
 
 namespace bitbrain::tokenizer {
-namespace {
 
-// What a lead byte >= 0x80 announces: how many continuation bytes follow and
-// the range of the first one (the narrower ranges exclude overlong forms,
-// surrogates and code points above U+10FFFF). False for bytes that cannot
-// start a sequence.
 bool ReadLeadByte(uint8_t lead, int& bytes_needed, uint8_t& lower, uint8_t& upper) {
   lower = 0x80;
   upper = 0xBF;
@@ -25,6 +20,8 @@ bool ReadLeadByte(uint8_t lead, int& bytes_needed, uint8_t& lower, uint8_t& uppe
   }
   return true;
 }
+
+namespace {
 
 // The length of the well-formed sequence at bytes[i], or 0 if there is none.
 size_t SequenceLength(std::string_view bytes, size_t i) {

@@ -36,6 +36,12 @@ class Utf8Decoder {
   uint8_t upper_ = 0xBF;
 };
 
+// What a lead byte >= 0x80 announces: how many continuation bytes follow and
+// the range of the first one (the narrower ranges exclude overlong forms,
+// surrogates and code points above U+10FFFF). False for bytes that cannot
+// start a sequence.
+bool ReadLeadByte(uint8_t lead, int& bytes_needed, uint8_t& lower, uint8_t& upper);
+
 // Whether `bytes` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view bytes);
 

@@ -1,6 +1,6 @@
 // The official `openai` npm SDK against the real server: chat completions with and without
-// streaming (and usage in the stream), models.list(), and a bad request raising the SDK's
-// BadRequestError. Run by run_with_server.py (BITBRAIN_URL is the server's address).
+// streaming (and usage in the stream), a JSON Schema response_format, models.list(), and a bad
+// request raising the SDK's BadRequestError. Run by run_with_server.py (BITBRAIN_URL is the server's address).
 // Usage: node openai_sdk_test.mjs OPENAI_PACKAGE_JSON
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -83,4 +83,32 @@ test("an invalid request raises BadRequestError", async () => {
                        (error) => error instanceof BadRequestError && error.status === 400 &&
                                   /temperature/.test(error.message));
   await assert.rejects(client.chat.completions.create({...request, messages: []}), BadRequestError);
+});
+
+test("response_format json_schema: the reply is JSON of the schema", async () => {
+  for (const seed of [1, 2, 3]) {
+    const completion = await client.chat.completions.create({
+      ...request,
+      max_tokens: 40,
+      temperature: 1,
+      seed,
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "answer",
+          strict: true,
+          schema: {
+            type: "object",
+            properties: {answer: {enum: ["yes", "no"]}},
+            required: ["answer"],
+            additionalProperties: false,
+          },
+        },
+      },
+    });
+    const reply = JSON.parse(completion.choices[0].message.content);
+    assert.deepEqual(Object.keys(reply), ["answer"]);
+    assert.ok(["yes", "no"].includes(reply.answer));
+    assert.equal(completion.choices[0].finish_reason, "stop");
+  }
 });
