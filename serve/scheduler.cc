@@ -169,13 +169,14 @@ void Scheduler::Step() {
       prefill_budget -= static_cast<int>(count);
       slot->fed = std::span(input.prompt).subspan(slot->tokens.size(), count);
       logits_count = count == remaining ? 1 : 0;
+      // The prompt's last chunk: its logits give the first generated token.
+      if (count == remaining && input.continuations.empty()) {
+        StartDecoding(*slot);
+        slot->query = DecodingQuery(*slot);
+      }
     } else if (slot->decoding) {
       slot->fed = std::span(&slot->decoding->next_token, 1);
-      // Screened candidates would do, but logprobs need the full row, and so
-      // does a JSON constraint: its mask may remove every candidate.
-      if (!input.logprobs && !slot->decoding->constraint) {
-        slot->query = slot->decoding->sampler.Query();
-      }
+      slot->query = DecodingQuery(*slot);
     } else {
       // The next continuation, right after the prompt.
       const size_t prompt_size = input.prompt.size();
@@ -222,21 +223,28 @@ void Scheduler::Step() {
 }
 
 void Scheduler::AfterStep(Slot& slot) {
-  const JobInput& input = slot.job->input();
-  if (slot.decoding) return Decode(slot);
+  if (slot.decoding) return Decode(slot);  // set up with the prompt's last chunk
   if (Prefilling(slot)) return;  // more of the prompt next step
-  if (!input.continuations.empty()) {
-    if (slot.prompt_logits.empty()) {
-      slot.prompt_logits = std::move(slot.logits);  // the prompt just ended
-      return;
-    }
-    return ScoreContinuation(slot);
+  // A classification.
+  if (slot.prompt_logits.empty()) {
+    slot.prompt_logits = std::move(slot.logits);  // the prompt just ended
+    return;
   }
-  // The prompt just ended: generation starts.
+  ScoreContinuation(slot);
+}
+
+void Scheduler::StartDecoding(Slot& slot) {
+  const JobInput& input = slot.job->input();
   slot.decoding.emplace(input.sampling, tokenizer_, input.stop_strings);
   if (input.json_schema) slot.decoding->constraint.emplace(*input.json_schema, Trie(), end_tokens_);
   for (const int32_t token : input.prompt) slot.decoding->sampler.Accept(token);
-  Decode(slot);
+}
+
+std::optional<runtime::CandidateQuery> Scheduler::DecodingQuery(const Slot& slot) const {
+  // Screened candidates would do, but logprobs need the full row, and so
+  // does a JSON constraint: its mask may remove every candidate.
+  if (slot.job->input().logprobs || slot.decoding->constraint) return std::nullopt;
+  return slot.decoding->sampler.Query();
 }
 
 const generate::VocabularyTrie& Scheduler::Trie() {

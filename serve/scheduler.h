@@ -113,6 +113,10 @@ class Scheduler {
   void Step();
   // After a step: the slot's fed tokens are in its sequence; use its logits.
   void AfterStep(Slot& slot);
+  // Sets up the slot's sampling as its prompt's last chunk is fed.
+  void StartDecoding(Slot& slot);
+  // The rows the slot's next token can come from, or nullopt for the full row.
+  std::optional<runtime::CandidateQuery> DecodingQuery(const Slot& slot) const;
   // Samples and publishes a token from the slot's logits; may finish the job.
   void Decode(Slot& slot);
   void ScoreContinuation(Slot& slot);
