@@ -70,11 +70,14 @@ runtime::EngineOptions EngineOptionsFrom(const ModelFlags& flags) {
 std::unique_ptr<LoadedModel> LoadModel(const ModelFlags& flags) {
   auto model = std::make_unique<LoadedModel>(ModelPath(flags.model), EngineOptionsFrom(flags));
   const runtime::Engine& engine = model->engine;
-  std::fprintf(stderr, "bitbrain: %s kernels, %d threads, %s ternary weights%s, %s head; engine ready in %.2f s\n",
+  const runtime::LoadStats& load = engine.load_stats();
+  std::fprintf(stderr,
+               "bitbrain: %s kernels, %d threads, %s ternary weights%s, %s head%s; engine ready in "
+               "%.2f s\n",
                kernels::IsaName(engine.isa()), engine.threads(),
                kernels::TernaryLayoutName(engine.ternary_layout()),
-               engine.load_stats().from_cache ? " (cached)" : "",
-               engine.screened_head_bytes() > 0 ? "screened" : "full", engine.load_stats().ready_seconds);
+               load.from_cache ? " (cached)" : "", engine.screened_head_bytes() > 0 ? "screened" : "full",
+               load.screen_from_cache ? " (cached)" : "", load.ready_seconds);
   return model;
 }
 

@@ -109,14 +109,21 @@ Engine::Engine(const std::string& model_path, const EngineOptions& options)
   load_stats_.from_cache = weights_.from_cache;
   if (options_.screened_head) {
     const auto screen_start = std::chrono::steady_clock::now();
+    std::optional<RepackCache> cache;
+    if (options_.cache_repacked_weights) {
+      cache.emplace(file_.path(), ScreenedHead::kCacheLayout,
+                    ModelIdentity::Of(file_.path(), file_.data_offset()));
+    }
     screened_ = ScreenedHead(weights_.output, model_.config.vocab_size,
-                             model_.config.embedding_length, kernels_, pool_);
+                             model_.config.embedding_length, kernels_, pool_,
+                             cache ? &*cache : nullptr);
+    load_stats_.screen_from_cache = screened_.from_cache();
     load_stats_.screen_seconds = SecondsSince(screen_start);
     load_stats_.screen_bytes = screened_.bytes();
     // Building the copy read every row of the F16 head; from now on only the
     // candidate rows and the embeddings of the tokens fed are read, so the
     // rest need not stay resident (they are clean file pages: they come back
-    // from the page cache when touched).
+    // from the page cache when touched). After a cached start, a no-op.
     ReleaseFilePages(weights_.output, static_cast<size_t>(model_.config.vocab_size) *
                                           model_.config.embedding_length * sizeof(uint16_t));
   }

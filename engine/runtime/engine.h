@@ -57,8 +57,9 @@ struct EngineOptions {
   // Ternary weights in the compact layout (1.6 bits per weight) rather than
   // 2 bits: fewer bytes per token, the same results (kernels.h, TernaryLayout).
   bool compact_weights = true;
-  // Map the repacked weights from a cache file beside the model, written on
-  // the first start (repack_cache.h), instead of repacking at every start.
+  // Map the repacked weights (and the screened head's copy) from cache files
+  // beside the model, written on the first start (repack_cache.h), instead of
+  // building them at every start.
   bool cache_repacked_weights = true;
   // How products are split among the threads; never changes results.
   kernels::Tuning tuning = {};
@@ -84,6 +85,7 @@ struct LoadStats {
   size_t repacked_bytes = 0;
   bool from_cache = false;    // the repacked weights were mapped from the cache
   double screen_seconds = 0;  // the screening copy of the LM head (0 when off)
+  bool screen_from_cache = false;  // ...mapped from its cache
   size_t screen_bytes = 0;
 };
 

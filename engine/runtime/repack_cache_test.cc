@@ -143,12 +143,26 @@ bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
+// The rows the screened head finds for a top-40 query, and their logits.
+CandidateLogits Candidates(Engine& engine) {
+  Sequence sequence = engine.NewSequence();
+  std::vector<int32_t> prompt = {1, 5, 9, 200, 7};
+  CandidateLogits candidates;
+  engine.Forward(sequence, prompt, CandidateQuery{.k = 40}, candidates);
+  return candidates;
+}
+
+bool SameCandidates(const CandidateLogits& a, const CandidateLogits& b) {
+  return a.ids == b.ids && SameBits(a.logits, b.logits);
+}
+
 TEST_CASE("the engine writes, maps and rebuilds its cache, with the same logits") {
   const fs::path dir = TempDir("engine");
   const fs::path model = dir / "tiny.gguf";
   fs::copy_file(kTinyModel, model);
   Engine uncached(model.string(), {.threads = 2, .cache_repacked_weights = false});
   const std::vector<float> expected = Logits(uncached);
+  const CandidateLogits expected_candidates = Candidates(uncached);
   CHECK(fs::is_empty(dir) == false);
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
 
@@ -157,17 +171,21 @@ TEST_CASE("the engine writes, maps and rebuilds its cache, with the same logits"
     const EngineOptions options = {.threads = 2, .compact_weights = compact};
     Engine first(model.string(), options);
     CHECK_FALSE(first.load_stats().from_cache);
+    CHECK(first.load_stats().screen_from_cache == !compact);  // written by the first engine
     CHECK(SameBits(Logits(first), expected));
     Engine second(model.string(), options);
     CHECK(second.load_stats().from_cache);
+    CHECK(second.load_stats().screen_from_cache);
     CHECK(SameBits(Logits(second), expected));
+    CHECK(SameCandidates(Candidates(second), expected_candidates));
   }
-  // Both layouts' caches are there; corrupt one: it is rebuilt, not used.
+  // Both layouts' caches and the screening copy's are there; corrupt them:
+  // they are rebuilt, not used.
   std::vector<fs::path> caches;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() == ".cache") caches.push_back(entry.path());
   }
-  REQUIRE(caches.size() == 2);
+  REQUIRE(caches.size() == 3);
   for (const fs::path& cache : caches) {
     FlipByte(cache, fs::file_size(cache) - 1);
   }
@@ -175,14 +193,17 @@ TEST_CASE("the engine writes, maps and rebuilds its cache, with the same logits"
     const EngineOptions options = {.threads = 2, .compact_weights = compact};
     Engine rebuilt(model.string(), options);
     CHECK_FALSE(rebuilt.load_stats().from_cache);
+    CHECK(rebuilt.load_stats().screen_from_cache == !compact);  // rebuilt by the first
     CHECK(SameBits(Logits(rebuilt), expected));
     Engine again(model.string(), options);
     CHECK(again.load_stats().from_cache);
+    CHECK(again.load_stats().screen_from_cache);
   }
   // A model file that changed (here: touched) invalidates its caches.
   fs::last_write_time(model, fs::last_write_time(model) + std::chrono::seconds(1));
   Engine touched(model.string(), {.threads = 2});
   CHECK_FALSE(touched.load_stats().from_cache);
+  CHECK_FALSE(touched.load_stats().screen_from_cache);
 }
 
 TEST_CASE("the engine runs when its cache cannot be written") {
@@ -191,15 +212,19 @@ TEST_CASE("the engine runs when its cache cannot be written") {
   const fs::path dir = TempDir("unwritable");
   const fs::path model = dir / "tiny.gguf";
   fs::copy_file(kTinyModel, model);
-  for (const char* layout : {"base3-4rows-v1", "i2s-4rows-v1", "base3-1row-v1", "i2s"}) {
+  const std::vector<std::string> layouts = {"base3-4rows-v1", "i2s-4rows-v1", "base3-1row-v1",
+                                             "i2s", ScreenedHead::kCacheLayout};
+  for (const std::string& layout : layouts) {
     fs::create_directory(model.string() + ".bitbrain-" + layout + ".cache");
   }
   Engine engine(model.string(), {.threads = 2});
   CHECK_FALSE(engine.load_stats().from_cache);
+  CHECK_FALSE(engine.load_stats().screen_from_cache);
   Engine uncached(model.string(), {.threads = 2, .cache_repacked_weights = false});
   CHECK(SameBits(Logits(engine), Logits(uncached)));
   // Nothing but the model and those directories.
-  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 5);
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) ==
+        static_cast<std::ptrdiff_t>(1 + layouts.size()));
 }
 
 }  // namespace

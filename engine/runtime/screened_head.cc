@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <queue>
@@ -21,6 +22,17 @@ constexpr double kTiny = 0x1.0p-100;
 
 double RoundedUp(double x) { return x * (1 + kSlack); }
 
+// Where head_screen.quantize's outputs lie in one buffer (which the cache
+// holds as it is): codes, then per row the scale, code_sq and error_sq.
+struct CopyLayout {
+  CopyLayout(int rows, size_t code_stride)
+      : scale(rows * code_stride),
+        code_sq((scale + rows * sizeof(float) + 7) / 8 * 8),
+        error_sq(code_sq + rows * sizeof(int64_t)),
+        bytes(error_sq + rows * sizeof(double)) {}
+  size_t scale, code_sq, error_sq, bytes;  // offsets (codes at 0), total
+};
+
 // Rounds to int8 in [-127, 127]; step 0 (a zero vector) gives 0.
 int8_t Code(double x, double step) {
   return step == 0 ? 0 : static_cast<int8_t>(std::clamp(std::nearbyint(x / step), -127.0, 127.0));
@@ -29,7 +41,8 @@ int8_t Code(double x, double step) {
 }  // namespace
 
 ScreenedHead::ScreenedHead(const uint16_t* embeddings, int rows, int cols,
-                           const kernels::Kernels& kernels, kernels::ThreadPool& pool)
+                           const kernels::Kernels& kernels, kernels::ThreadPool& pool,
+                           const RepackCache* cache)
     : rows_(rows), cols_(cols) {
   const int a = kernels::kHeadScreenAlignment;
   code_stride_ = static_cast<size_t>((cols + a - 1) / a * a);
@@ -42,15 +55,38 @@ ScreenedHead::ScreenedHead(const uint16_t* embeddings, int rows, int cols,
   const double u = 0x1.0p-24;
   dot_error_ = RoundedUp(k * u / (1 - k * u));
 
-  codes_ = AnonymousMemory(rows * code_stride_, Pages::kPrefaulted);
-  scale_.resize(rows);
-  std::vector<int64_t> code_sq(rows);
-  std::vector<double> error_sq(rows);
-  pool.ParallelRows(rows, 64, [&](int begin, int end) {
-    kernels.head_screen.quantize(embeddings, cols, begin, end,
-                                 reinterpret_cast<int8_t*>(codes_.data()), code_stride_,
-                                 scale_.data(), code_sq.data(), error_sq.data());
-  });
+  const CopyLayout layout(rows, code_stride_);
+  std::string why;
+  if (cache) {
+    if (std::optional<MappedCache> mapped = cache->Open(layout.bytes, pool, &why)) {
+      cached_ = std::move(*mapped);
+      from_cache_ = true;
+    } else if (!why.empty()) {
+      std::fprintf(stderr, "bitbrain: rebuilding the screening cache %s: %s\n",
+                   cache->path().c_str(), why.c_str());
+    }
+  }
+  if (!from_cache()) {
+    built_ = AnonymousMemory(layout.bytes, Pages::kPrefaulted);
+    uint8_t* out = built_.data();
+    pool.ParallelRows(rows, 64, [&](int begin, int end) {
+      kernels.head_screen.quantize(embeddings, cols, begin, end, reinterpret_cast<int8_t*>(out),
+                                   code_stride_, reinterpret_cast<float*>(out + layout.scale),
+                                   reinterpret_cast<int64_t*>(out + layout.code_sq),
+                                   reinterpret_cast<double*>(out + layout.error_sq));
+    });
+    std::string error;
+    if (cache && !cache->Write(out, layout.bytes, pool, &error)) {
+      std::fprintf(stderr, "bitbrain: building the screening copy at every start: %s\n",
+                   error.c_str());
+    }
+  }
+  const uint8_t* copy = from_cache() ? cached_.payload() : built_.data();
+  codes_ = reinterpret_cast<const int8_t*>(copy);
+  const auto* scale = reinterpret_cast<const float*>(copy + layout.scale);
+  const auto* code_sq = reinterpret_cast<const int64_t*>(copy + layout.code_sq);
+  const auto* error_sq = reinterpret_cast<const double*>(copy + layout.error_sq);
+  scale_.assign(scale, scale + rows);
   error_norm_.resize(rows);
   norm_.resize(rows);
   for (int v = 0; v < rows; ++v) {

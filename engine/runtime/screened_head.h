@@ -11,7 +11,9 @@
 //                codes with q (one pass over the copy for a batch)
 //   Bounds       lower[v] <= exact logit of row v <= upper[v] (proof in the .cc)
 //   Select       the rows a CandidateQuery needs
-// Built once at load from the F16 embeddings (kernels' head_screen.quantize).
+// Built once at load from the F16 embeddings (kernels' head_screen.quantize),
+// or mapped from a cache file beside the model (repack_cache.h) written the
+// first time.
 #ifndef BITBRAIN_ENGINE_RUNTIME_SCREENED_HEAD_H_
 #define BITBRAIN_ENGINE_RUNTIME_SCREENED_HEAD_H_
 
@@ -23,6 +25,7 @@
 
 #include "engine/runtime/candidates.h"
 #include "engine/runtime/memory.h"
+#include "engine/runtime/repack_cache.h"
 #include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
 
@@ -37,15 +40,22 @@ class ScreenedHead {
     double residual = 0;  // >= ||h - h^||
   };
 
+  // The cache's name for the copy's format (RepackCache's layout).
+  static constexpr const char* kCacheLayout = "head-screen-int8-v1";
+
   ScreenedHead() = default;
-  // Quantizes the rows x cols F16 head with `kernels`, rows split over `pool`.
+  // Quantizes the rows x cols F16 head with `kernels`, rows split over `pool`;
+  // with `cache`, maps the copy from it instead if it is valid, or else writes
+  // the copy it built there.
   ScreenedHead(const uint16_t* embeddings, int rows, int cols, const kernels::Kernels& kernels,
-               kernels::ThreadPool& pool);
+               kernels::ThreadPool& pool, const RepackCache* cache = nullptr);
 
   int rows() const { return rows_; }
   // Bytes from one q vector (and one row of codes) to the next.
   size_t code_stride() const { return code_stride_; }
-  const int8_t* codes() const { return reinterpret_cast<const int8_t*>(codes_.data()); }
+  const int8_t* codes() const { return codes_; }
+  // Whether the copy was mapped from the cache.
+  bool from_cache() const { return from_cache_; }
   // What a screening pass reads: the codes and the per-row numbers.
   size_t bytes() const;
 
@@ -71,7 +81,12 @@ class ScreenedHead {
   int cols_ = 0;
   size_t code_stride_ = 0;
   double dot_error_ = 0;  // gamma of dot16's f32 rounding (the .cc)
-  AnonymousMemory codes_;
+  // The kernel's output, built_ or cached_: codes, then scale, code_sq and
+  // error_sq (kernels.h) at the offsets of the .cc's CopyLayout.
+  AnonymousMemory built_;
+  MappedCache cached_;
+  bool from_cache_ = false;
+  const int8_t* codes_ = nullptr;
   std::vector<float> scale_;         // c[v]: row v ~ c[v] * codes[v]
   std::vector<double> error_norm_;   // >= ||e_v - c[v] codes[v]||
   std::vector<double> norm_;         // >= max(||e_v||, ||c[v] codes[v]||)
