@@ -2,7 +2,8 @@
 // display reporter (console or JSON, per --benchmark_format) and, at the
 // end, prints a compact table of the kernel benchmarks' counters: kernel,
 // variant, shape, tokens, threads, time per call, GB/s, GMAC/s, % of the read
-// bandwidth and % of the int8 peak. The table goes to stdout after console
+// bandwidth, % of the int8 peak, and the calling thread's CPU time as % of the
+// wall time (which shows when other processes took a core). The table goes to stdout after console
 // output and to stderr otherwise, so that JSON on stdout stays parseable.
 #ifndef BITBRAIN_BENCH_SUMMARY_REPORTER_H_
 #define BITBRAIN_BENCH_SUMMARY_REPORTER_H_

@@ -1,7 +1,7 @@
 // The tied F16 LM head (NUMERICS.md section 2.7). One token (decoding): 4
-// rows at a time, streamed from memory. Several tokens: blocks of 2 rows x 2
-// tokens (8 accumulator registers of the 16), so that each converted f16 row
-// vector serves two tokens.
+// rows at a time, streamed from memory, each row's stream prefetched ahead.
+// Several tokens: blocks of 2 rows x 2 tokens (8 accumulator registers of the
+// 16), so that each converted f16 row vector serves two tokens.
 #include "kernels/avx2/avx2.h"
 #include "kernels/avx2/lanes16.h"
 
@@ -20,8 +20,8 @@ struct Head {
   template <int R, int T>
   void Block(int v, int t) const {
     float out[R][T];
-    Dot16Block<R, T>(embeddings + static_cast<size_t>(v) * cols, cols, hn + t * hn_stride,
-                     hn_stride, cols, out);
+    Dot16Block<R, T, uint16_t, /*kStreamRows=*/true>(embeddings + static_cast<size_t>(v) * cols,
+                                                     cols, hn + t * hn_stride, hn_stride, cols, out);
     for (int r = 0; r < R; ++r) {
       for (int u = 0; u < T; ++u) logits[(t + u) * logits_stride + v + r] = out[r][u];
     }

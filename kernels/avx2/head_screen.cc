@@ -5,19 +5,21 @@
 // pass from L1): once for its maximum and finiteness, once to round, store
 // the codes and accumulate the f64 error in the contract's 4 lanes.
 //
-// Screening: blocks of 4 rows x 2 vectors. vpmaddubsw multiplies unsigned by
-// signed bytes, so each step takes |code| and q with the code's sign
-// (vpsign): pairs of products stay within +-2 * 127 * 127, no saturation;
-// vpmaddwd widens the pairs to int32. (Codes or q of 7 bits would let
-// vpmaddubsw take an offset code unsigned, without vpabs/vpsign, but the
-// coarser copy loosens the bound so much that the 2B4T-shaped model's
-// candidates per step grow from ~400 to ~3000-3800: not worth it.)
+// Screening: blocks of 4 rows x 2 vectors, the accumulators in registers
+// (the loops over them fully unrolled), each row's stream prefetched ahead
+// (prefetch.h). vpmaddubsw multiplies unsigned by signed bytes, so each step
+// takes |code| and q with the code's sign (vpsign): pairs of products stay
+// within +-2 * 127 * 127, no saturation; vpmaddwd widens the pairs to int32.
+// (Codes or q of 7 bits would let vpmaddubsw take an offset code unsigned,
+// without vpabs/vpsign, but the coarser copy loosens the bound so much that
+// the 2B4T-shaped model's candidates per step grow from ~400 to ~3000-3800.)
 #include <immintrin.h>
 
 #include <cmath>
 #include <cstring>
 
 #include "kernels/avx2/avx2.h"
+#include "kernels/avx2/prefetch.h"
 
 namespace bitbrain::kernels::avx2 {
 namespace {
@@ -98,22 +100,25 @@ struct Screen {
   int32_t* acc;
   size_t acc_stride;
 
-  // Rows [v, v + R) x vectors [t, t + T). The loops over R and T are
-  // unrolled so that the R x T sums stay in registers.
+  // Rows [v, v + R) x vectors [t, t + T).
   template <int R, int T>
   void Block(int v, int t) const {
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i sum[R][T];
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
+#pragma GCC unroll 2
       for (int u = 0; u < T; ++u) sum[r][u] = _mm256_setzero_si256();
     }
     const int8_t* row = codes + static_cast<size_t>(v) * stride;
     const int8_t* x = q + static_cast<size_t>(t) * stride;
     for (size_t i = 0; i < stride; i += 32) {
-      __m256i xs[T];
+      if (i % kCacheLineBytes == 0) {
 #pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) PrefetchRowStream(row, stride, R, r, i);
+      }
+      __m256i xs[T];
+#pragma GCC unroll 2
       for (int u = 0; u < T; ++u) {
         xs[u] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + u * stride + i));
       }
@@ -121,7 +126,7 @@ struct Screen {
       for (int r = 0; r < R; ++r) {
         const __m256i e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + r * stride + i));
         const __m256i magnitude = _mm256_abs_epi8(e);
-#pragma GCC unroll 4
+#pragma GCC unroll 2
         for (int u = 0; u < T; ++u) {
           const __m256i pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(xs[u], e));
           sum[r][u] = _mm256_add_epi32(sum[r][u], _mm256_madd_epi16(pairs, ones));
@@ -130,7 +135,7 @@ struct Screen {
     }
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
+#pragma GCC unroll 2
       for (int u = 0; u < T; ++u) acc[(t + u) * acc_stride + v + r] = SumLanes(sum[r][u]);
     }
   }

@@ -10,11 +10,13 @@
 //
 // Decoding costs instructions that GEMV (one token) pays per weight byte and
 // GEMM shares among the tokens of a block, so each has its own block shape:
-// GEMV takes 4 rows per activation load; GEMM a few rows x several tokens, so
-// that each decoded vector serves every token of the block.
+// GEMV takes 4 rows per activation load and prefetches its stream of weights;
+// GEMM a few rows x several tokens, so that each decoded vector serves every
+// token of the block.
 #include <immintrin.h>
 
 #include "kernels/avx2/avx2.h"
+#include "kernels/avx2/prefetch.h"
 #include "kernels/ternary_layout.h"
 
 namespace bitbrain::kernels::avx2 {
@@ -161,6 +163,9 @@ void Block(const uint8_t* packed, int cols, float w_scale, const QuantizedActiva
     const auto accumulate = [&](int block, int columns) __attribute__((always_inline)) {
       const int k0 = block * Decoder::kColumns;
       const uint8_t* bits = first + block * kGroupStep;
+      // One token reads each weight once: keep memory busy ahead of the
+      // group's stream (prefetch.h). GEMM reuses weights among its tokens.
+      if constexpr (kTokens == 1) PrefetchLines<kGroupStep>(bits + kGroupStreamPrefetchBytes);
 #pragma GCC unroll 4
       for (int r = 0; r < kRows; ++r) {
         const __m256i data =
