@@ -104,25 +104,29 @@ double RunWorkload(runtime::Engine& engine, const Workload& workload) {
   const int vocab = engine.config().vocab_size;
   std::vector<runtime::Sequence> sequences;
   for (int s = 0; s < workload.sequences; ++s) sequences.push_back(engine.NewSequence());
-  std::vector<float> logits(static_cast<size_t>(vocab) * workload.sequences);
+  // Every token is chosen greedily, as the generator does it: each sequence
+  // asks for its best row only, which the screened head computes from a few
+  // exact rows (and, with EngineOptions::screened_head off, the full head
+  // from all of them).
+  const runtime::CandidateQuery greedy{.k = 1};
+  std::vector<runtime::CandidateLogits> candidates(workload.sequences);
+  const auto best = [&](int s) {
+    const runtime::CandidateLogits& c = candidates[s];
+    return c.ids[Argmax(c.logits.data(), static_cast<int>(c.logits.size()))];
+  };
 
   if (workload.is_prefill()) {
     const std::vector<int32_t> prompt = PromptTokens(workload.prompt_tokens, vocab, 0);
     const auto start = std::chrono::steady_clock::now();
-    engine.Forward(sequences[0], prompt, logits);
+    engine.Forward(sequences[0], prompt, greedy, candidates[0]);
     return Seconds(start);
   }
   // One untimed token per sequence, then greedy steps for all of them at once.
   std::vector<int32_t> next(workload.sequences);
   for (int s = 0; s < workload.sequences; ++s) {
-    engine.Forward(sequences[s], PromptTokens(1, vocab, s), {logits.data() + s * size_t(vocab), size_t(vocab)});
-    next[s] = Argmax(logits.data() + s * size_t(vocab), vocab);
+    engine.Forward(sequences[s], PromptTokens(1, vocab, s), greedy, candidates[s]);
+    next[s] = best(s);
   }
-  // Greedy steps as the generator takes them: each sequence asks for its best
-  // row only, which the screened head computes from a few exact rows (and,
-  // with EngineOptions::screened_head off, the full head from all of them).
-  const runtime::CandidateQuery greedy{.k = 1};
-  std::vector<runtime::CandidateLogits> candidates(workload.sequences);
   std::vector<runtime::SequenceBatch> batch(workload.sequences);
   const auto start = std::chrono::steady_clock::now();
   for (int step = 0; step < workload.steps; ++step) {
@@ -133,10 +137,7 @@ double RunWorkload(runtime::Engine& engine, const Workload& workload) {
                   .candidates = &candidates[s]};
     }
     engine.Forward(batch);
-    for (int s = 0; s < workload.sequences; ++s) {
-      const runtime::CandidateLogits& c = candidates[s];
-      next[s] = c.ids[Argmax(c.logits.data(), static_cast<int>(c.logits.size()))];
-    }
+    for (int s = 0; s < workload.sequences; ++s) next[s] = best(s);
   }
   return Seconds(start);
 }

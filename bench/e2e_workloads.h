@@ -1,8 +1,8 @@
 // The end-to-end workloads, llama-bench style, and what each costs the
 // memory and the int8 units, so that a measured time can be set against the
 // machine's limits (the roofline):
-//   ppN      prefill of an N-token prompt, with the last token's logits (its
-//            time is the time to first token for that prompt)
+//   ppN      prefill of an N-token prompt, with the last token's greedy
+//            choice (its time is the time to first token for that prompt)
 //   tgN      N decoding steps of one sequence from an empty context
 //   bS-tgN   N decoding steps of S sequences batched in each step
 #ifndef BITBRAIN_BENCH_E2E_WORKLOADS_H_
