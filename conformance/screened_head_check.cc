@@ -4,7 +4,7 @@
 // the full head's. Exits 1 at the first difference.
 //
 //   bazel run //conformance:screened_head_check -- \
-//       --model /work/models/synthetic-2b4t-seed1-v1.gguf --steps 256
+//       --model models/synthetic-2b4t-seed1-v1.gguf --steps 256
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>

@@ -102,18 +102,20 @@ Engine::Engine(const std::string& model_path, const EngineOptions& options)
       pool_(options_.threads) {
   load_stats_.map_seconds = SecondsSince(construction_start_);
   const auto repack_start = std::chrono::steady_clock::now();
+  // What the cache files beside the model are checked against.
+  std::optional<ModelIdentity> identity;
+  if (options_.cache_repacked_weights) {
+    identity = ModelIdentity::Of(file_.path(), file_.data_offset());
+  }
   weights_ = ModelWeights::Load(file_, model_, kernels_.ternary(ternary_layout_), pool_,
-                                options_.cache_repacked_weights);
+                                identity ? &*identity : nullptr);
   load_stats_.repack_seconds = SecondsSince(repack_start);
   load_stats_.repacked_bytes = weights_.packed_bytes;
   load_stats_.from_cache = weights_.from_cache;
   if (options_.screened_head) {
     const auto screen_start = std::chrono::steady_clock::now();
     std::optional<RepackCache> cache;
-    if (options_.cache_repacked_weights) {
-      cache.emplace(file_.path(), ScreenedHead::kCacheLayout,
-                    ModelIdentity::Of(file_.path(), file_.data_offset()));
-    }
+    if (identity) cache.emplace(file_.path(), ScreenedHead::kCacheLayout, *identity);
     screened_ = ScreenedHead(weights_.output, model_.config.vocab_size,
                              model_.config.embedding_length, kernels_, pool_,
                              cache ? &*cache : nullptr);

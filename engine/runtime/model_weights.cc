@@ -29,7 +29,7 @@ struct PackJob {
 
 ModelWeights ModelWeights::Load(const gguf::File& file, const BitnetModel& model,
                                 const kernels::TernaryMatmul& matmul, kernels::ThreadPool& pool,
-                                bool use_cache) {
+                                const ModelIdentity* identity) {
   const ModelTensors& t = model.tensors;
   ModelWeights weights;
   weights.token_embd = reinterpret_cast<const uint16_t*>(t.token_embd->data);
@@ -70,8 +70,8 @@ ModelWeights ModelWeights::Load(const gguf::File& file, const BitnetModel& model
   weights.packed_bytes = total;
 
   std::optional<RepackCache> cache;
-  if (use_cache) {
-    cache.emplace(file.path(), matmul.layout, ModelIdentity::Of(file.path(), file.data_offset()));
+  if (identity) {
+    cache.emplace(file.path(), matmul.layout, *identity);
     std::string why;
     if (std::optional<MappedCache> mapped = cache->Open(total, pool, &why)) {
       weights.cached = std::move(*mapped);

@@ -56,14 +56,15 @@ struct ModelWeights {
 
   // Binds `model`'s tensors (those of `file`, which must stay mapped) and
   // repacks the ternary ones with `matmul`, one tensor per task of `pool`.
-  // With use_cache, maps the repack cache instead if a valid one exists, and
+  // With `identity` (of the model file, repack_cache.h; null: no cache),
+  // maps the repack cache instead if a valid one exists, and
   // otherwise writes one after repacking; if it cannot be written (say, the
   // model's directory is read-only), says so once per process on stderr and
   // goes on. Throws std::runtime_error if a matrix does not fit the kernels
   // (input features not a multiple of 128).
   static ModelWeights Load(const gguf::File& file, const BitnetModel& model,
                            const kernels::TernaryMatmul& matmul, kernels::ThreadPool& pool,
-                           bool use_cache);
+                           const ModelIdentity* identity);
 };
 
 }  // namespace bitbrain::runtime

@@ -83,10 +83,9 @@ ScreenedHead::ScreenedHead(const uint16_t* embeddings, int rows, int cols,
   }
   const uint8_t* copy = from_cache() ? cached_.payload() : built_.data();
   codes_ = reinterpret_cast<const int8_t*>(copy);
-  const auto* scale = reinterpret_cast<const float*>(copy + layout.scale);
   const auto* code_sq = reinterpret_cast<const int64_t*>(copy + layout.code_sq);
   const auto* error_sq = reinterpret_cast<const double*>(copy + layout.error_sq);
-  scale_.assign(scale, scale + rows);
+  scale_ = reinterpret_cast<const float*>(copy + layout.scale);
   error_norm_.resize(rows);
   norm_.resize(rows);
   for (int v = 0; v < rows; ++v) {

@@ -87,7 +87,7 @@ class ScreenedHead {
   MappedCache cached_;
   bool from_cache_ = false;
   const int8_t* codes_ = nullptr;
-  std::vector<float> scale_;         // c[v]: row v ~ c[v] * codes[v]
+  const float* scale_ = nullptr;     // c[v]: row v ~ c[v] * codes[v] (in the copy)
   std::vector<double> error_norm_;   // >= ||e_v - c[v] codes[v]||
   std::vector<double> norm_;         // >= max(||e_v||, ||c[v] codes[v]||)
 };
