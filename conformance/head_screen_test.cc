@@ -36,7 +36,8 @@ Copy Quantize(const Kernels& k, kernels::ThreadPool& pool, const std::vector<uin
               int rows, int cols) {
   const size_t stride = StrideOf(cols);
   // Poisoned, so that a kernel that skips a byte is caught.
-  Copy copy{std::vector<int8_t>(rows * stride, 99), std::vector<float>(rows, -1),
+  Copy copy{std::vector<int8_t>(kernels::HeadScreenCodeBytes(rows, stride), 99),
+            std::vector<float>(rows, -1),
             std::vector<int64_t>(rows, -1), std::vector<double>(rows, -1)};
   pool.ParallelRows(rows, 1, [&](int begin, int end) {
     k.head_screen.quantize(e.data(), cols, begin, end, copy.codes.data(), stride,
@@ -86,7 +87,7 @@ TEST_CASE("screening copy: zeros, extremes, subnormals, Inf and NaN rows") {
   CHECK(copy.scale[0] == 0);
   CHECK(copy.error_sq[0] == 0);
   CHECK(copy.scale[2] == 65504.0f / 127);
-  CHECK(copy.codes[2 * StrideOf(cols)] == -127);
+  CHECK(copy.codes[kernels::HeadScreenCodeOffset(2, 0, StrideOf(cols))] == -127);
   for (int v : {4, 5, 6}) CHECK(std::isinf(copy.error_sq[v]));
   CHECK(std::isfinite(copy.error_sq[7]));
 }
@@ -116,14 +117,16 @@ std::vector<int32_t> Screen(const Kernels& k, kernels::ThreadPool& pool,
 TEST_CASE("screening product: 1..17 vectors, every variant equals scalar equals int64") {
   const int rows = 203;
   for (size_t stride : {size_t{32}, size_t{2560}, size_t{2592}}) {
-    const std::vector<int8_t> codes = RandomCodes(rows * stride, stride);
+    const std::vector<int8_t> codes = RandomCodes(kernels::HeadScreenCodeBytes(rows, stride), stride);
     const std::vector<int8_t> q = RandomCodes(17 * stride, stride + 1);
     const std::vector<int32_t> all = Screen(KernelsFor(Isa::kScalar), Pool(1), codes, stride, q,
                                             rows, 17);
     for (int v = 0; v < rows; ++v) {
       for (int t = 0; t < 17; ++t) {
         int64_t sum = 0;
-        for (size_t i = 0; i < stride; ++i) sum += int64_t{codes[v * stride + i]} * q[t * stride + i];
+        for (size_t i = 0; i < stride; ++i) {
+          sum += int64_t{codes[kernels::HeadScreenCodeOffset(v, i, stride)]} * q[t * stride + i];
+        }
         REQUIRE(all[t * rows + v] == sum);
       }
     }

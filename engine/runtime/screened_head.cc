@@ -26,7 +26,7 @@ double RoundedUp(double x) { return x * (1 + kSlack); }
 // holds as it is): codes, then per row the scale, code_sq and error_sq.
 struct CopyLayout {
   CopyLayout(int rows, size_t code_stride)
-      : scale(rows * code_stride),
+      : scale(kernels::HeadScreenCodeBytes(rows, code_stride)),
         code_sq((scale + rows * sizeof(float) + 7) / 8 * 8),
         error_sq(code_sq + rows * sizeof(int64_t)),
         bytes(error_sq + rows * sizeof(double)) {}

@@ -41,7 +41,7 @@ class ScreenedHead {
   };
 
   // The cache's name for the copy's format (RepackCache's layout).
-  static constexpr const char* kCacheLayout = "head-screen-int8-v1";
+  static constexpr const char* kCacheLayout = "head-screen-int8-v2";
 
   ScreenedHead() = default;
   // Quantizes the rows x cols F16 head with `kernels`, rows split over `pool`;

@@ -115,7 +115,7 @@ TEST_CASE("the bound is nearly reached: input along a row's quantization error")
     std::vector<float> error(cols);
     float error_max = 0;
     for (int i = 0; i < cols; ++i) {
-      error[i] = F16ToF32(head.e[v * cols + i]) - c * screened.codes()[v * stride + i];
+      error[i] = F16ToF32(head.e[v * cols + i]) - c * screened.codes()[kernels::HeadScreenCodeOffset(v, i, stride)];
       error_max = std::max(error_max, std::fabs(error[i]));
     }
     std::vector<float> h(cols);

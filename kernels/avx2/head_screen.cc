@@ -5,9 +5,9 @@
 // pass from L1): once for its maximum and finiteness, once to round, store
 // the codes and accumulate the f64 error in the contract's 4 lanes.
 //
-// Screening: blocks of 4 rows x 2 vectors, the accumulators in registers
-// (the loops over them fully unrolled), each row's stream prefetched ahead
-// (prefetch.h). vpmaddubsw multiplies unsigned by signed bytes, so each step
+// Screening: blocks of a row group (4 rows, one stream, prefetched ahead:
+// prefetch.h) x 2 vectors, the accumulators in registers (the loops over
+// them fully unrolled); rows outside whole groups one at a time. vpmaddubsw multiplies unsigned by signed bytes, so each step
 // takes |code| and q with the code's sign (vpsign): pairs of products stay
 // within +-2 * 127 * 127, no saturation; vpmaddwd widens the pairs to int32.
 // (Codes or q of 7 bits would let vpmaddubsw take an offset code unsigned,
@@ -46,9 +46,9 @@ int32_t SumLanes(__m256i x) {
   return _mm_cvtsi128_si32(s);
 }
 
-// One row; returns false if it holds an Inf or NaN.
-bool QuantizeRow(const uint16_t* row, int cols, int8_t* code, float* scale, int64_t* code_sq,
-                 double* error_sq) {
+// Row v (its f16 values at row); returns false if it holds an Inf or NaN.
+bool QuantizeRow(const uint16_t* row, int cols, int v, int8_t* codes, size_t code_stride,
+                 float* scale, int64_t* code_sq, double* error_sq) {
   const __m128i exponent = _mm_set1_epi16(0x7C00);
   const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
   __m128i nonfinite = _mm_setzero_si128();
@@ -76,7 +76,9 @@ bool QuantizeRow(const uint16_t* row, int cols, int8_t* code, float* scale, int6
     squares = _mm256_add_epi32(squares, _mm256_mullo_epi32(qi, qi));
     const __m128i q16 =
         _mm_packs_epi32(_mm256_castsi256_si128(qi), _mm256_extracti128_si256(qi, 1));
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(code + i), _mm_packs_epi16(q16, q16));
+    // 8 codes never straddle a 32-code chunk of the copy.
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(codes + HeadScreenCodeOffset(v, i, code_stride)),
+                     _mm_packs_epi16(q16, q16));
     // Elements i..i+3 go to lanes 0..3, then i+4..i+7: the scalar order.
     const __m256d d_lo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)),
                                        _mm256_mul_pd(c4, _mm256_cvtps_pd(_mm256_castps256_ps128(q))));
@@ -100,9 +102,11 @@ struct Screen {
   int32_t* acc;
   size_t acc_stride;
 
-  // Rows [v, v + R) x vectors [t, t + T).
+  // Rows [v, v + R) x vectors [t, t + T): R = kHeadScreenGroupRows, a whole
+  // group (v a multiple of it), or R = 1.
   template <int R, int T>
   void Block(int v, int t) const {
+    constexpr size_t kChunkStep = kHeadScreenGroupRows * kHeadScreenAlignment;
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i sum[R][T];
 #pragma GCC unroll 4
@@ -110,12 +114,11 @@ struct Screen {
 #pragma GCC unroll 2
       for (int u = 0; u < T; ++u) sum[r][u] = _mm256_setzero_si256();
     }
-    const int8_t* row = codes + static_cast<size_t>(v) * stride;
+    const int8_t* chunk = codes + HeadScreenCodeOffset(v, 0, stride);
     const int8_t* x = q + static_cast<size_t>(t) * stride;
-    for (size_t i = 0; i < stride; i += 32) {
-      if (i % kCacheLineBytes == 0) {
-#pragma GCC unroll 4
-        for (int r = 0; r < R; ++r) PrefetchRowStream(row, stride, R, r, i);
+    for (size_t i = 0; i < stride; i += kHeadScreenAlignment, chunk += kChunkStep) {
+      if constexpr (R == kHeadScreenGroupRows) {
+        PrefetchLines<kChunkStep>(chunk + kGroupStreamPrefetchBytes);
       }
       __m256i xs[T];
 #pragma GCC unroll 2
@@ -124,7 +127,8 @@ struct Screen {
       }
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
-        const __m256i e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + r * stride + i));
+        const __m256i e = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(chunk + r * kHeadScreenAlignment));
         const __m256i magnitude = _mm256_abs_epi8(e);
 #pragma GCC unroll 2
         for (int u = 0; u < T; ++u) {
@@ -140,17 +144,22 @@ struct Screen {
     }
   }
 
+  // Rows [v, v + R) x every vector, T at a time.
   template <int R, int T>
+  void Rows(int v, int vectors) const {
+    int t = 0;
+    for (; t + T <= vectors; t += T) Block<R, T>(v, t);
+    for (; t < vectors; ++t) Block<R, 1>(v, t);
+  }
+
+  template <int T>
   void Run(int row_begin, int row_end, int vectors) const {
+    constexpr int kGroup = kHeadScreenGroupRows;
+    const int first_group = (row_begin + kGroup - 1) / kGroup * kGroup;
     int v = row_begin;
-    for (; v + R <= row_end; v += R) {
-      int t = 0;
-      for (; t + T <= vectors; t += T) Block<R, T>(v, t);
-      for (; t < vectors; ++t) Block<R, 1>(v, t);
-    }
-    for (; v < row_end; ++v) {
-      for (int t = 0; t < vectors; ++t) Block<1, 1>(v, t);
-    }
+    for (; v < row_end && v < first_group; ++v) Rows<1, T>(v, vectors);
+    for (; v + kGroup <= row_end; v += kGroup) Rows<kGroup, T>(v, vectors);
+    for (; v < row_end; ++v) Rows<1, T>(v, vectors);
   }
 };
 
@@ -160,13 +169,14 @@ void HeadScreenQuantize(const uint16_t* embeddings, int cols, int row_begin, int
                         int8_t* codes, size_t code_stride, float* scale, int64_t* code_sq,
                         double* error_sq) {
   for (int v = row_begin; v < row_end; ++v) {
-    int8_t* code = codes + static_cast<size_t>(v) * code_stride;
-    std::memset(code, 0, code_stride);
+    for (size_t i = 0; i < code_stride; i += kHeadScreenAlignment) {
+      std::memset(codes + HeadScreenCodeOffset(v, i, code_stride), 0, kHeadScreenAlignment);
+    }
     scale[v] = 0;
     code_sq[v] = 0;
     error_sq[v] = 0;
-    if (!QuantizeRow(embeddings + static_cast<size_t>(v) * cols, cols, code, &scale[v],
-                     &code_sq[v], &error_sq[v])) {
+    if (!QuantizeRow(embeddings + static_cast<size_t>(v) * cols, cols, v, codes, code_stride,
+                     &scale[v], &code_sq[v], &error_sq[v])) {
       error_sq[v] = HUGE_VAL;  // +Inf
     }
   }
@@ -175,7 +185,7 @@ void HeadScreenQuantize(const uint16_t* embeddings, int cols, int row_begin, int
 void HeadScreen(const int8_t* codes, size_t code_stride, const int8_t* q, int vectors,
                 int row_begin, int row_end, int32_t* acc, size_t acc_stride) {
   const Screen screen{codes, code_stride, q, acc, acc_stride};
-  screen.Run<4, 2>(row_begin, row_end, vectors);
+  screen.Run<2>(row_begin, row_end, vectors);
 }
 
 }  // namespace bitbrain::kernels::avx2

@@ -2,7 +2,6 @@
 // (kernels.h, HeadScreenQuantizeFn and HeadScreenFn).
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "kernels/formats/f16.h"
@@ -20,8 +19,10 @@ void HeadScreenQuantize(const uint16_t* embeddings, int cols, int row_begin, int
                         double* error_sq) {
   for (int v = row_begin; v < row_end; ++v) {
     const uint16_t* row = embeddings + static_cast<size_t>(v) * cols;
-    int8_t* code = codes + static_cast<size_t>(v) * code_stride;
-    std::memset(code, 0, code_stride);
+    const auto code = [&](size_t i) -> int8_t& {
+      return codes[HeadScreenCodeOffset(v, i, code_stride)];
+    };
+    for (size_t i = 0; i < code_stride; ++i) code(i) = 0;
     scale[v] = 0;
     code_sq[v] = 0;
     error_sq[v] = 0;
@@ -38,8 +39,8 @@ void HeadScreenQuantize(const uint16_t* embeddings, int cols, int row_begin, int
     for (int i = 0; i < cols; ++i) {
       const float e = F16ToF32(row[i]);
       const float q = std::clamp(std::nearbyint(e * inv), -127.0f, 127.0f);
-      code[i] = static_cast<int8_t>(q);
-      code_sq[v] += static_cast<int64_t>(code[i]) * code[i];
+      code(i) = static_cast<int8_t>(q);
+      code_sq[v] += static_cast<int64_t>(code(i)) * code(i);
       const double d = static_cast<double>(e) - static_cast<double>(c) * q;
       lanes[i % 4] = lanes[i % 4] + d * d;
     }
@@ -51,11 +52,12 @@ void HeadScreenQuantize(const uint16_t* embeddings, int cols, int row_begin, int
 void HeadScreen(const int8_t* codes, size_t code_stride, const int8_t* q, int vectors,
                 int row_begin, int row_end, int32_t* acc, size_t acc_stride) {
   for (int v = row_begin; v < row_end; ++v) {
-    const int8_t* code = codes + static_cast<size_t>(v) * code_stride;
     for (int t = 0; t < vectors; ++t) {
       const int8_t* x = q + t * code_stride;
       int32_t sum = 0;
-      for (size_t i = 0; i < code_stride; ++i) sum += int32_t{code[i]} * x[i];
+      for (size_t i = 0; i < code_stride; ++i) {
+        sum += int32_t{codes[HeadScreenCodeOffset(v, i, code_stride)]} * x[i];
+      }
       acc[t * acc_stride + v] = sum;
     }
   }
