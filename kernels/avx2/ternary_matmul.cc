@@ -78,9 +78,10 @@ struct TwoBitPlain {
 // j = 0, 2, 4, 6, vpmulhuw(X_j, 9) = 3 c_j + c_(j+1) with X_j = X * 3^j mod
 // 2^16 (vpmullw); two such vectors packed into bytes (vpackuswb) and looked up
 // in two vpshufb tables (p / 3 and p % 3) give two vectors of codes. Codes 8
-// and 9: vpmulhuw(X_j, 3) each, packed. That is 5 vpmullw, 6 vpmulhuw, 3
-// vpackuswb and 4 vpshufb for 5 vectors (160 columns), where decoding each
-// code alone takes 9, 10, 5 and 0. The last block of a row may hold fewer
+// and 9: vpmulhuw(X_j, 3) each, packed. That is 6 vpmulhuw, 3 vpackuswb, 4
+// vpshufb and 5 shift-and-adds (for the X_j) for 5 vectors (160 columns).
+// Multiplications limit this decoder: vpmulhuw and vpmaddubsw share two
+// pipes on Zen 3, so the X_j are not computed with vpmullw (12% slower). The last block of a row may hold fewer
 // columns. A lane gains at most 5 x 2 x 2 x 128 = 2560 per block: 12 blocks.
 struct Base3 {
   static constexpr int kColumns = kBase3BlockColumns;
@@ -97,22 +98,24 @@ struct Base3 {
                                            0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0);
     const __m256i second = _mm256_setr_epi8(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0,  //
                                             0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0);
-    const auto power = [&](int16_t p) { return _mm256_mullo_epi16(words, _mm256_set1_epi16(p)); };
+    // X_(j+2) = 9 X_j = 8 X_j + X_j and X_(j+1) = 3 X_j (mod 2^16): shifts and
+    // adds, which leave the multipliers to the decoding and the products.
+    const auto times9 = [](__m256i x) { return _mm256_add_epi16(_mm256_slli_epi16(x, 3), x); };
+    const auto times3 = [](__m256i x) { return _mm256_add_epi16(_mm256_slli_epi16(x, 1), x); };
     // Codes 0..3 (columns 0..63), then 4..7 (64..127).
+    __m256i x = words;
 #pragma GCC unroll 2
     for (int half = 0; half < 2; ++half) {
       if (64 * half >= columns) return;
-      const __m256i x0 = half == 0 ? words : power(81);
-      const __m256i x2 = power(half == 0 ? 9 : 729);
+      const __m256i x2 = times9(x);
       const __m256i pairs =
-          _mm256_packus_epi16(_mm256_mulhi_epu16(x0, nine), _mm256_mulhi_epu16(x2, nine));
+          _mm256_packus_epi16(_mm256_mulhi_epu16(x, nine), _mm256_mulhi_epu16(x2, nine));
       emit(0, _mm256_shuffle_epi8(first, pairs), 64 * half);
       if (64 * half + 32 < columns) emit(0, _mm256_shuffle_epi8(second, pairs), 64 * half + 32);
+      x = times9(x2);
     }
     if (128 >= columns) return;
-    emit(0,
-         _mm256_packus_epi16(_mm256_mulhi_epu16(power(6561), three),
-                             _mm256_mulhi_epu16(power(19683), three)),
+    emit(0, _mm256_packus_epi16(_mm256_mulhi_epu16(x, three), _mm256_mulhi_epu16(times3(x), three)),
          128);
   }
 };
