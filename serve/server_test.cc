@@ -127,6 +127,11 @@ const json kYesNoSchema = {{"type", "object"},
                            {"required", {"answer"}},
                            {"additionalProperties", false}};
 
+// No finite document matches it: every x must hold another x.
+const json kEndlessSchema = json::parse(R"({
+  "$defs": {"x": {"type": "object", "properties": {"n": {"$ref": "#/$defs/x"}}, "required": ["n"]}},
+  "$ref": "#/$defs/x"})");
+
 // A logit_bias towards the tokens that close strings, objects and arrays, so
 // that the random tiny model ends its JSON well within its token limit.
 json TowardsClosing() {
@@ -375,6 +380,17 @@ TEST_CASE("bad requests get the right status and error object, and the server ke
             JsonSchemaFormat({{"type", "object"},
                               {"properties", {{"code", {{"type", "string"}, {"pattern", "^[A-Z]+$"}}}}}})),
        400, "response_format.json_schema.schema.properties.code.pattern"},
+      {"json_schema no finite document matches", "POST", chat,
+       with("response_format", JsonSchemaFormat(kEndlessSchema)), 400,
+       "response_format.json_schema.schema.$defs.x.properties.n"},
+      {"json_schema no finite document matches, streamed", "POST", chat,
+       [&] {
+         json body = good;
+         body["response_format"] = JsonSchemaFormat(kEndlessSchema);
+         body["stream"] = true;
+         return body.dump();
+       }(),
+       400, "response_format.json_schema.schema.$defs.x.properties.n"},
       {"context exceeded", "POST", chat, with("max_tokens", 100000), 400, "messages"},
       {"huge body", "POST", chat, std::string(9 << 20, ' '), 413, std::nullopt},
       {"unknown route", "GET", "/v2/nothing", "", 404, std::nullopt},

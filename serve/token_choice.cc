@@ -36,7 +36,8 @@ TokenChoice ChooseToken(generate::Sampler& sampler, std::span<const float> logit
   if (constraint) {
     std::vector<float> masked(logits.begin(), logits.end());
     if (constraint->Mask(masked) == 0) {
-      throw std::runtime_error("no token can continue the JSON document");
+      throw std::runtime_error(
+          "no token can continue the JSON document, which the schema check should rule out");
     }
     choice.token = sampler.Sample(masked);
     constraint->Accept(choice.token);

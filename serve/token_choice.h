@@ -33,7 +33,8 @@ struct TokenChoice {
 // penalties), and with `want_logprob` computes its log-probability and
 // `top_logprobs` alternatives. With a `constraint`, samples among the tokens
 // it allows (the log-probabilities stay the model's, unmasked) and records
-// the token in it too; throws std::runtime_error if it allows none.
+// the token in it too; throws std::runtime_error if it allows none (a bug:
+// json_recognizer.h says why it cannot happen).
 TokenChoice ChooseToken(generate::Sampler& sampler, std::span<const float> logits,
                         bool want_logprob, int top_logprobs,
                         generate::JsonConstraint* constraint = nullptr);

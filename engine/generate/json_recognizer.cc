@@ -162,12 +162,11 @@ bool JsonRecognizer::Step(uint8_t byte) {
 bool JsonRecognizer::StepValue(Frame& frame, uint8_t byte) {
   ValueKind kind;
   if (!KindOfFirstByte(byte, kind)) return false;
+  // Only a value that can be completed in the frames left may start; one of
+  // a kind the schema refuses never can (kNoDocument), so Resolve() finds it.
+  const int frames_left = kMaxNesting - (depth_ - 1);
+  if (schema_->node(frame.node).min_nesting[static_cast<int>(kind)] > frames_left) return false;
   const int node_index = schema_->Resolve(frame.node, kind);
-  if (node_index < 0) return false;
-  // An object or array opens only where its keys and items still fit in the
-  // stack, so that it can always be closed.
-  const bool nests = kind == ValueKind::kObject || kind == ValueKind::kArray;
-  if (nests && depth_ > kMaxDepth) return false;
   const SchemaNode& node = schema_->node(node_index);
   Frame typed{.node = node_index};
   if (node.has_literals) {
@@ -195,11 +194,32 @@ bool JsonRecognizer::StepValue(Frame& frame, uint8_t byte) {
   return true;
 }
 
-bool JsonRecognizer::KeyMayStart(const Frame& object) const {
+bool JsonRecognizer::Fits(int node, int at) const {
+  return schema_->MinNesting(node) <= kMaxNesting - at;
+}
+
+uint64_t JsonRecognizer::NextProperties(const Frame& object) const {
   const SchemaNode& node = schema_->node(object.node);
   const int properties = static_cast<int>(node.property_keys.size());
-  const bool others = node.additional >= 0 && NextRequired(node, object.count) == properties;
-  return object.count < properties || others;
+  // Up to the first required one, so that none is skipped; its value fits,
+  // since the object started only where its required values do.
+  const int last = std::min(NextRequired(node, object.count), properties - 1);
+  uint64_t next = 0;
+  for (int i = object.count; i <= last; ++i) {
+    if (Fits(node.property_nodes[i], depth_)) next |= uint64_t{1} << i;
+  }
+  return next;
+}
+
+bool JsonRecognizer::OtherKeyMayCome(const Frame& object) const {
+  const SchemaNode& node = schema_->node(object.node);
+  const int properties = static_cast<int>(node.property_keys.size());
+  return node.additional >= 0 && NextRequired(node, object.count) == properties &&
+         Fits(node.additional, depth_);
+}
+
+bool JsonRecognizer::KeyMayStart(const Frame& object) const {
+  return OtherKeyMayCome(object) || NextProperties(object) != 0;
 }
 
 bool JsonRecognizer::ObjectMayClose(const Frame& object) const {
@@ -209,22 +229,17 @@ bool JsonRecognizer::ObjectMayClose(const Frame& object) const {
 
 bool JsonRecognizer::StartKey(Frame& object) {
   const SchemaNode& node = schema_->node(object.node);
-  const int properties = static_cast<int>(node.property_keys.size());
-  const int next = object.count;
-  const int last = std::min(NextRequired(node, next), properties - 1);  // none skips a required one
   object.phase = kInKey;
-  if (node.additional >= 0 && NextRequired(node, next) == properties) {
+  if (OtherKeyMayCome(object)) {
     // Any string; if it spells a property, that property (kString tracks all
-    // of them, and refuses one that came already).
+    // of them, and refuses one that came already or whose value cannot fit).
     return Push(Frame{.kind = Kind::kString,
                       .literals = &node.property_keys,
                       .mask = AllOf(node.property_keys.size())});
   }
-  if (next > last) return false;
-  // One of the properties from `next` up to the first required one.
-  return Push(Frame{.kind = Kind::kLiteral,
-                    .literals = &node.property_keys,
-                    .mask = AllOf(last + 1) & ~AllOf(next)});
+  const uint64_t next = NextProperties(object);
+  return next != 0 &&
+         Push(Frame{.kind = Kind::kLiteral, .literals = &node.property_keys, .mask = next});
 }
 
 bool JsonRecognizer::StepObject(Frame& frame, uint8_t byte) {
@@ -319,10 +334,14 @@ bool JsonRecognizer::StepString(Frame& frame, uint8_t byte) {
   if (byte == '"') {
     if (frame.count < min_length) return false;
     if (frame.literals) {
-      // A key: a property not yet written, or another one if it spells none.
+      // A key: a property not yet written whose value fits where the key
+      // is now, or another one if it spells none.
       const SchemaNode& object = schema_->node(frames_[depth_ - 2].node);
       frame.chosen = CompleteLiteral(*frame.literals, frame.mask, frame.pos);
-      if (frame.chosen >= 0 && frame.chosen < frames_[depth_ - 2].count) return false;
+      if (frame.chosen >= 0 && (frame.chosen < frames_[depth_ - 2].count ||
+                                !Fits(object.property_nodes[frame.chosen], depth_ - 1))) {
+        return false;
+      }
       if (frame.chosen < 0 && object.additional < 0) return false;
     }
     Pop();

@@ -14,7 +14,12 @@
 // without fraction or exponent) with at most 19 integer, 17 fraction and 3
 // exponent digits; at most kMaxWhitespaceRun whitespace bytes in a row
 // between tokens, none before or after the document, so a model cannot stall
-// on whitespace or digits; at most kMaxDepth nested objects and arrays.
+// on whitespace or digits; at most kMaxNesting nested objects and arrays.
+//
+// Every prefix it accepts can be completed: a value, a key or an item starts
+// only if the schema has a document for it within the nesting left
+// (SchemaNode::min_nesting), so constrained decoding, which has a token for
+// every byte (Tokenizer requires them), always has a token to go on with.
 #ifndef BITBRAIN_ENGINE_GENERATE_JSON_RECOGNIZER_H_
 #define BITBRAIN_ENGINE_GENERATE_JSON_RECOGNIZER_H_
 
@@ -30,7 +35,6 @@ namespace bitbrain::generate {
 
 class JsonRecognizer {
  public:
-  static constexpr int kMaxDepth = 32;
   static constexpr int kMaxWhitespaceRun = 2;
 
   // Expects one value of `schema`'s root. The schema must outlive it.
@@ -92,8 +96,14 @@ class JsonRecognizer {
   bool StepEscape(Frame& frame, uint8_t byte);
   bool StepNumber(Frame& frame, uint8_t byte, bool& done);
   bool StepLiteral(Frame& frame, uint8_t byte, bool& done);
-  // Object keys: the first key may start (a property or another one), '}'
-  // may close.
+  // A value of schema node `node` in frames_[at] can be completed: its
+  // least nesting fits in the frames from `at` on.
+  bool Fits(int node, int at) const;
+  // Object keys, for the object on top: the properties that may come next
+  // (bit i: property i), whether another key may, whether any key may start,
+  // whether '}' may close.
+  uint64_t NextProperties(const Frame& object) const;
+  bool OtherKeyMayCome(const Frame& object) const;
   bool KeyMayStart(const Frame& object) const;
   bool ObjectMayClose(const Frame& object) const;
   bool StartKey(Frame& object);
@@ -104,7 +114,7 @@ class JsonRecognizer {
   void Pop();
 
   const JsonSchema* schema_;
-  std::array<Frame, kMaxDepth + 1> frames_;  // frames_[0, depth_)
+  std::array<Frame, kMaxNesting + 1> frames_;  // frames_[0, depth_)
   int depth_ = 0;
   int whitespace_run_ = 0;
   bool whitespace_step_ = false;  // the last byte was whitespace between tokens

@@ -30,6 +30,17 @@ JsonSchema Schema(const json& schema, bool strict = false) {
   return JsonSchema::Compile(schema, strict);
 }
 
+// The path of the SchemaError that compiling `schema` (strict) throws, or
+// "(accepted)".
+std::string ErrorPath(const json& schema) {
+  try {
+    JsonSchema::Compile(schema, true);
+  } catch (const SchemaError& error) {
+    return error.path();
+  }
+  return "(accepted)";
+}
+
 TEST_CASE("json_object: whole objects are complete, and nlohmann agrees they are JSON") {
   const JsonSchema any = JsonSchema::AnyObject();
   for (const std::string text : {
@@ -123,11 +134,11 @@ TEST_CASE("a refused byte leaves the recognizer refusing everything") {
   CHECK(!recognizer.Complete());
 }
 
-TEST_CASE("nesting stops at kMaxDepth, where everything can still be closed") {
+TEST_CASE("nesting stops at kMaxNesting, where everything can still be closed") {
   const JsonSchema any = Schema(json::object());
-  const std::string open(JsonRecognizer::kMaxDepth, '[');
+  const std::string open(kMaxNesting, '[');
   CHECK(Accepted(any, open + "[") == open.size());
-  CHECK(Complete(any, open + std::string(JsonRecognizer::kMaxDepth, ']')));
+  CHECK(Complete(any, open + std::string(kMaxNesting, ']')));
   CHECK(Complete(any, open.substr(1) + "{\"a\":\"b\"}" + std::string(open.size() - 1, ']')));
 }
 
@@ -245,29 +256,145 @@ TEST_CASE("$ref to $defs and definitions, recursive ones too (pydantic's shape)"
 }
 
 TEST_CASE("unsupported or contradictory schemas are errors naming the keyword") {
-  const auto path_of = [](const json& schema) {
-    try {
-      JsonSchema::Compile(schema, true);
-    } catch (const SchemaError& error) {
-      return error.path();
-    }
-    return std::string("(accepted)");
-  };
-  CHECK(path_of({{"type", "string"}, {"pattern", "^a"}}) == "pattern");
-  CHECK(path_of({{"properties", {{"when", {{"type", "string"}, {"format", "date-time"}}}}}}) ==
+  CHECK(ErrorPath({{"type", "string"}, {"pattern", "^a"}}) == "pattern");
+  CHECK(ErrorPath({{"properties", {{"when", {{"type", "string"}, {"format", "date-time"}}}}}}) ==
         "properties.when.format");
-  CHECK(path_of({{"type", "number"}, {"minimum", 0}}) == "minimum");
-  CHECK(path_of({{"type", "text"}}) == "type");
-  CHECK(path_of({{"enum", json::array()}}) == "enum");
-  CHECK(path_of({{"anyOf", {{{"type", "string"}}, {{"enum", {"a"}}}}}}) == "anyOf");
-  CHECK(path_of({{"anyOf", {{{"type", "string"}}}}, {"type", "string"}}) == "anyOf");
-  CHECK(path_of({{"$ref", "#/$defs/Missing"}}) == "$ref");
-  CHECK(path_of({{"$defs", {{"A", {{"$ref", "#/$defs/A"}}}}}}) == "$ref");
-  CHECK(path_of({{"type", "string"}, {"minLength", 3}, {"maxLength", 2}}) == "minLength");
-  CHECK(path_of({{"type", "integer"}, {"enum", {1.5}}}) == "enum");
-  CHECK(path_of({{"required", {"a"}}}) == "required");
-  CHECK(path_of({{"description", "annotations pass"}, {"title", "t"}, {"type", "null"}}) ==
+  CHECK(ErrorPath({{"type", "number"}, {"minimum", 0}}) == "minimum");
+  CHECK(ErrorPath({{"type", "text"}}) == "type");
+  CHECK(ErrorPath({{"enum", json::array()}}) == "enum");
+  CHECK(ErrorPath({{"anyOf", {{{"type", "string"}}, {{"enum", {"a"}}}}}}) == "anyOf");
+  CHECK(ErrorPath({{"anyOf", {{{"type", "string"}}}}, {"type", "string"}}) == "anyOf");
+  CHECK(ErrorPath({{"$ref", "#/$defs/Missing"}}) == "$ref");
+  CHECK(ErrorPath({{"$defs", {{"A", {{"$ref", "#/$defs/A"}}}}}}) == "$ref");
+  CHECK(ErrorPath({{"type", "string"}, {"minLength", 3}, {"maxLength", 2}}) == "minLength");
+  CHECK(ErrorPath({{"type", "integer"}, {"enum", {1.5}}}) == "enum");
+  CHECK(ErrorPath({{"required", {"a"}}}) == "required");
+  CHECK(ErrorPath({{"description", "annotations pass"}, {"title", "t"}, {"type", "null"}}) ==
         "(accepted)");
+}
+
+// "#/$defs/x" is an object that must hold another x: no finite document.
+const json kEndless = json::parse(R"({"type": "object", "properties": {"n": {"$ref": "#/$defs/x"}},
+                                      "required": ["n"]})");
+
+// `schema` with kEndless as "#/$defs/x".
+json WithEndless(json schema) {
+  schema["$defs"]["x"] = kEndless;
+  return schema;
+}
+
+TEST_CASE("a schema no finite document matches is an error naming the part to blame") {
+  CHECK(ErrorPath(WithEndless({{"$ref", "#/$defs/x"}})) == "$defs.x.properties.n");
+  CHECK_THROWS_WITH(JsonSchema::Compile(WithEndless({{"$ref", "#/$defs/x"}}), true),
+                    "'$defs.x.properties.n' is required, and no finite value satisfies it");
+  // A required property, or the items minItems asks for, whose own schema
+  // has none.
+  const json required = {{"type", "object"},
+                         {"properties", {{"a", {{"$ref", "#/$defs/x"}}}}},
+                         {"required", {"a"}}};
+  CHECK(ErrorPath(WithEndless(required)) == "$defs.x.properties.n");
+  const json items = {{"type", "array"}, {"items", {{"$ref", "#/$defs/x"}}}, {"minItems", 1}};
+  CHECK(ErrorPath(WithEndless(items)) == "$defs.x.properties.n");
+  CHECK(ErrorPath({{"$defs", {{"list", {{"type", "array"}, {"items", {{"$ref", "#/$defs/list"}}},
+                                        {"minItems", 1}}}}},
+                   {"$ref", "#/$defs/list"}}) == "$defs.list.items");
+  // Two definitions that require each other.
+  CHECK(ErrorPath(json::parse(R"({"$defs": {
+      "a": {"type": "object", "properties": {"b": {"$ref": "#/$defs/b"}}, "required": ["b"]},
+      "b": {"type": "array", "items": {"$ref": "#/$defs/a"}, "minItems": 2}},
+    "$ref": "#/$defs/a"})")) == "$defs.b.items");
+  // Alternatives none of which has one.
+  for (const char* keyword : {"anyOf", "oneOf"}) {
+    INFO(keyword);
+    CHECK(ErrorPath(WithEndless({{keyword, {{{"$ref", "#/$defs/x"}}, items}}})) == keyword);
+  }
+  // An object or array type beside a required part that has none.
+  CHECK(ErrorPath(WithEndless({{"type", {"object", "array"}},
+                               {"properties", {{"a", {{"$ref", "#/$defs/x"}}}}},
+                               {"required", {"a"}},
+                               {"items", {{"$ref", "#/$defs/x"}}},
+                               {"minItems", 1}})) == "$defs.x.properties.n");
+  // A required property that is not a property at all, or literals none of
+  // which the type allows: refused as contradictory already.
+  CHECK(ErrorPath({{"type", "object"},
+                   {"properties", json::object()},
+                   {"required", {"a"}},
+                   {"additionalProperties", false}}) == "required");
+  CHECK(ErrorPath({{"type", "string"}, {"enum", {1, 2}}}) == "enum");
+}
+
+TEST_CASE("look-alikes that some finite document matches are accepted") {
+  // A recursive optional property: {} ends it.
+  const JsonSchema optional = Schema(
+      {{"$defs", {{"x", {{"type", "object"}, {"properties", {{"n", {{"$ref", "#/$defs/x"}}}}}}}}},
+       {"$ref", "#/$defs/x"}});
+  CHECK(Complete(optional, R"({"n":{"n":{}}})"));
+  // One alternative, one type or the empty array is enough; the parts
+  // without a finite document are then never started.
+  const JsonSchema null_or_endless =
+      Schema(WithEndless({{"anyOf", {{{"$ref", "#/$defs/x"}}, {{"type", "null"}}}}}));
+  CHECK(Complete(null_or_endless, "null"));
+  CHECK(Accepted(null_or_endless, "{") == 0);
+  const JsonSchema string_or_endless =
+      Schema(WithEndless({{"type", {"object", "string"}},
+                          {"properties", {{"n", {{"$ref", "#/$defs/x"}}}}},
+                          {"required", {"n"}}}));
+  CHECK(Complete(string_or_endless, R"("a")"));
+  CHECK(Accepted(string_or_endless, "{") == 0);
+  const JsonSchema empty_list =
+      Schema(WithEndless({{"type", "array"}, {"items", {{"$ref", "#/$defs/x"}}}}));
+  CHECK(Complete(empty_list, "[]"));
+  CHECK(Accepted(empty_list, "[{") == 1);
+  // An optional property without a finite value is never written, not even
+  // spelled as another property.
+  const json with_n = WithEndless({{"type", "object"},
+                                   {"properties", {{"n", {{"$ref", "#/$defs/x"}}},
+                                                   {"s", {{"type", "string"}}}}}});
+  CHECK(Complete(Schema(with_n, /*strict=*/true), R"({"s":"a"})"));
+  CHECK(Accepted(Schema(with_n, /*strict=*/true), R"({"n":{}})") == 2);
+  CHECK(Accepted(Schema(with_n), R"({"n":{}})") == 3);
+  CHECK(Complete(Schema(with_n), R"({"nn":{},"t":1})"));
+  // A required property listed in properties; an unused definition.
+  CHECK(ErrorPath(WithEndless({{"type", "object"},
+                               {"properties", {{"a", {{"type", "string"}}}}},
+                               {"required", {"a"}},
+                               {"additionalProperties", false}})) == "(accepted)");
+}
+
+// Objects required inside each other, `levels` deep.
+json NestedObjects(int levels) {
+  json schema = {{"type", "object"}};
+  for (int level = 1; level < levels; ++level) {
+    schema = {{"type", "object"}, {"properties", {{"a", schema}}}, {"required", {"a"}}};
+  }
+  return schema;
+}
+
+TEST_CASE("a schema whose documents must nest beyond kMaxNesting is an error") {
+  CHECK(ErrorPath(NestedObjects(kMaxNesting)) == "(accepted)");
+  CHECK(ErrorPath(NestedObjects(kMaxNesting + 1)).empty());
+  CHECK_THROWS_WITH(JsonSchema::Compile(NestedObjects(kMaxNesting + 1), true),
+                    "every document of the schema nests at least 33 objects and arrays, more than "
+                    "the 32 supported");
+}
+
+TEST_CASE("at the nesting limit, a key whose value could not fit is refused before it starts") {
+  const JsonSchema tree = Schema(json::parse(R"({
+    "$defs": {"t": {"type": "object", "properties": {"c": {"$ref": "#/$defs/t"}}}},
+    "$ref": "#/$defs/t"})"), /*strict=*/true);
+  std::string deepest;  // kMaxNesting objects open
+  for (int level = 1; level < kMaxNesting; ++level) deepest += R"({"c":)";
+  deepest += "{";
+  const std::string close(kMaxNesting, '}');
+  CHECK(Accepted(tree, deepest + R"("c":{}})") == deepest.size());
+  CHECK(Complete(tree, deepest + close));
+  // Other keys: any string but one that spells "c".
+  const JsonSchema loose = Schema(json::parse(R"({
+    "$defs": {"t": {"type": "object", "properties": {"c": {"$ref": "#/$defs/t"}},
+                    "additionalProperties": {"type": "string"}}},
+    "$ref": "#/$defs/t"})"));
+  CHECK(Accepted(loose, deepest + R"("c":{}})") == deepest.size() + 2);
+  CHECK(Complete(loose, deepest + R"("cd":"x")" + close));
 }
 
 }  // namespace

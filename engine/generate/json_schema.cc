@@ -55,6 +55,14 @@ uint8_t TypeNamed(const json& name, const std::string& path) {
   return it->second;
 }
 
+// Whether a value of `kind` may come for `node`, which is neither a $ref nor
+// alternatives.
+bool StartsAs(const SchemaNode& node, ValueKind kind) {
+  if (!node.has_literals) return (node.types & TypeBitsOf(kind)) != 0;
+  return std::any_of(node.literals.begin(), node.literals.end(),
+                     [&](const std::string& text) { return KindOf(text) == kind; });
+}
+
 int Count(const json& schema, const char* keyword, const std::string& path) {
   const json& value = schema.at(keyword);
   if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > INT_MAX) {
@@ -70,11 +78,10 @@ int Count(const json& schema, const char* keyword, const std::string& path) {
 class SchemaCompiler {
  public:
   SchemaCompiler(const json& root, bool strict, JsonSchema& out)
-      : root_(root), strict_(strict), nodes_(out.nodes_) {
-    SchemaNode any;
+      : root_(root), strict_(strict), schema_(out), nodes_(out.nodes_) {
+    SchemaNode& any = nodes_[NewNode("")];
     any.items = JsonSchema::kAnyValue;
     any.additional = JsonSchema::kAnyValue;
-    nodes_.push_back(any);
   }
 
   int CompileRoot() {
@@ -89,18 +96,25 @@ class SchemaCompiler {
     }
     const int root = Compile(root_, "", /*is_root=*/true);
     Link();
+    MeasureNesting(root);
     return root;
   }
 
  private:
+  // A new node for the schema at `path`.
+  int NewNode(const std::string& path) {
+    nodes_.emplace_back();
+    paths_.push_back(path);
+    return static_cast<int>(nodes_.size()) - 1;
+  }
+
   int Compile(const json& schema, const std::string& path, bool is_root = false) {
     if (schema.is_boolean()) {
       if (schema.get<bool>()) return JsonSchema::kAnyValue;
       throw SchemaError(path, "'" + path + "': the schema 'false' allows no value");
     }
     if (!schema.is_object()) throw SchemaError(path, "'" + path + "' must be a schema (an object)");
-    const int index = static_cast<int>(nodes_.size());
-    nodes_.emplace_back();
+    const int index = NewNode(path);
     CheckKeywords(schema, path, is_root);
     if (schema.contains("$ref")) {
       const int target = Ref(schema["$ref"], Join(path, "$ref"));
@@ -156,10 +170,10 @@ class SchemaCompiler {
       if (!text.starts_with(prefix)) continue;
       const std::string name = text.substr(prefix.size());
       if (root_.contains(defs) && root_[defs].is_object() && root_[defs].contains(name)) {
-        const int index = static_cast<int>(nodes_.size());
-        nodes_.emplace_back();
+        const std::string def_path = std::string(defs) + "." + name;
+        const int index = NewNode(def_path);
         refs_[text] = index;
-        nodes_[index].ref = Compile(root_[defs][name], std::string(defs) + "." + name);
+        nodes_[index].ref = Compile(root_[defs][name], def_path);
         return index;
       }
     }
@@ -317,13 +331,7 @@ class SchemaCompiler {
       return kinds;
     }
     for (int kind = 0; kind < kValueKinds; ++kind) {
-      const auto value_kind = static_cast<ValueKind>(kind);
-      const bool allowed =
-          node.has_literals
-              ? std::any_of(node.literals.begin(), node.literals.end(),
-                            [&](const std::string& text) { return KindOf(text) == value_kind; })
-              : (node.types & TypeBitsOf(value_kind)) != 0;
-      if (allowed) kinds |= 1 << kind;
+      if (StartsAs(node, static_cast<ValueKind>(kind))) kinds |= 1 << kind;
     }
     return kinds;
   }
@@ -350,6 +358,94 @@ class SchemaCompiler {
     for (size_t i = 0; i < nodes_.size(); ++i) FirstKinds(static_cast<int>(i), "$ref");
   }
 
+  // Once linked: every node's min_nesting, and a SchemaError unless the root
+  // has a document within kMaxNesting levels. A fixed point: every value
+  // starts at kNoDocument and is recomputed from the current values of the
+  // parts each document must hold (required properties, minItems' items, the
+  // $ref's target, the alternative of that kind) until none changes. Values
+  // only decrease, so this ends; one becomes finite only once those parts
+  // are, so each ends as the least nesting of a finite document, and a node
+  // that must hold itself (a required self-reference) keeps kNoDocument.
+  void MeasureNesting(int root) {
+    for (bool changed = true; changed;) {
+      changed = false;
+      // Backwards, since a node's parts mostly come after it: fewer rounds.
+      for (size_t i = nodes_.size(); i-- > 0;) {
+        for (int kind = 0; kind < kValueKinds; ++kind) {
+          const int nesting = Nesting(nodes_[i], static_cast<ValueKind>(kind));
+          if (nesting < nodes_[i].min_nesting[kind]) {
+            nodes_[i].min_nesting[kind] = nesting;
+            changed = true;
+          }
+        }
+      }
+    }
+    const int nesting = schema_.MinNesting(root);
+    if (nesting == kNoDocument) ThrowUnsatisfiable(root);
+    if (nesting > kMaxNesting) {
+      throw SchemaError("", "every document of the schema nests at least " +
+                                std::to_string(nesting) + " objects and arrays, more than the " +
+                                std::to_string(kMaxNesting) + " supported");
+    }
+  }
+
+  // The least nesting of a document of `node` that starts as `kind`, from
+  // its parts' current min_nesting.
+  int Nesting(const SchemaNode& node, ValueKind kind) const {
+    const int k = static_cast<int>(kind);
+    if (node.ref >= 0) return nodes_[node.ref].min_nesting[k];
+    if (node.has_alternatives) {
+      return node.alternative[k] < 0 ? kNoDocument : nodes_[node.alternative[k]].min_nesting[k];
+    }
+    if (!StartsAs(node, kind)) return kNoDocument;
+    if (kind != ValueKind::kObject && kind != ValueKind::kArray) return 0;
+    if (node.has_literals) return 1;  // written as text, in one frame
+    int inner = 0;  // the deepest part every such document holds
+    if (kind == ValueKind::kObject) {
+      for (size_t i = 0; i < node.required.size(); ++i) {
+        if (node.required[i]) inner = std::max(inner, schema_.MinNesting(node.property_nodes[i]));
+      }
+    } else if (node.min_items > 0) {
+      inner = schema_.MinNesting(node.items);
+    }
+    return inner == kNoDocument ? kNoDocument : inner + 1;
+  }
+
+  // Throws the SchemaError for node `index`, which has no finite document.
+  // Each part it must hold that has none either leads on, to an anyOf / oneOf
+  // none of whose alternatives has one, or back to a node passed already: a
+  // cycle, which only a required property or minItems closes (Link() refused
+  // $ref cycles), and the last of those passed is to blame.
+  [[noreturn]] void ThrowUnsatisfiable(int index) const {
+    std::vector<bool> passed(nodes_.size(), false);
+    std::string path, message;
+    while (!passed[index]) {
+      passed[index] = true;
+      const SchemaNode& node = nodes_[index];
+      if (node.ref >= 0) {
+        index = node.ref;
+      } else if (node.has_alternatives) {
+        const std::string& where =
+            std::find_if(pending_alternatives_.begin(), pending_alternatives_.end(),
+                         [&](const Pending& pending) { return pending.index == index; })
+                ->where;
+        throw SchemaError(where, "no alternative of '" + where + "' has a finite value");
+      } else if (node.types & kObjectType) {
+        // Only objects and arrays can lack one; a node that may be both lacks both.
+        size_t i = 0;
+        while (!node.required[i] || schema_.MinNesting(node.property_nodes[i]) != kNoDocument) ++i;
+        index = node.property_nodes[i];
+        path = paths_[index];
+        message = "'" + path + "' is required, and no finite value satisfies it";
+      } else {
+        index = node.items;
+        path = paths_[index];
+        message = "'" + path + "' is required by 'minItems', and no finite value satisfies it";
+      }
+    }
+    throw SchemaError(path, message);
+  }
+
   struct Pending {
     int index;
     std::vector<int> alternatives;
@@ -358,7 +454,9 @@ class SchemaCompiler {
 
   const json& root_;
   const bool strict_;
+  const JsonSchema& schema_;  // what is being compiled: nodes_
   std::vector<SchemaNode>& nodes_;
+  std::vector<std::string> paths_;  // of each node, for errors
   std::map<std::string, int> refs_;
   std::vector<Pending> pending_alternatives_;
 };
@@ -370,15 +468,7 @@ JsonSchema JsonSchema::Compile(const json& schema, bool strict) {
   return compiled;
 }
 
-JsonSchema JsonSchema::AnyObject() {
-  JsonSchema schema = Compile(json::object(), /*strict=*/false);
-  SchemaNode object;
-  object.types = kObjectType;
-  object.additional = kAnyValue;
-  schema.nodes_.push_back(object);
-  schema.root_ = static_cast<int>(schema.nodes_.size()) - 1;
-  return schema;
-}
+JsonSchema JsonSchema::AnyObject() { return Compile({{"type", "object"}}, /*strict=*/false); }
 
 int JsonSchema::Resolve(int index, ValueKind kind) const {
   // Compile() ruled out $ref and alternatives that lead back to themselves.
@@ -389,14 +479,15 @@ int JsonSchema::Resolve(int index, ValueKind kind) const {
     } else if (node.has_alternatives) {
       index = node.alternative[static_cast<int>(kind)];
       if (index < 0) return -1;
-    } else if (node.has_literals) {
-      const bool any = std::any_of(node.literals.begin(), node.literals.end(),
-                                   [&](const std::string& text) { return KindOf(text) == kind; });
-      return any ? index : -1;
     } else {
-      return (node.types & TypeBitsOf(kind)) ? index : -1;
+      return StartsAs(node, kind) ? index : -1;
     }
   }
+}
+
+int JsonSchema::MinNesting(int index) const {
+  const std::array<int, kValueKinds>& nesting = nodes_[index].min_nesting;
+  return *std::min_element(nesting.begin(), nesting.end());
 }
 
 }  // namespace bitbrain::generate

@@ -8,7 +8,10 @@
 // minLength / maxLength, $ref to "#/$defs/NAME" or "#/definitions/NAME", and
 // the annotations title, description, default, examples, $schema, $id,
 // $comment. Any other keyword is a SchemaError naming it: nothing is silently
-// ignored.
+// ignored. So is a schema that no finite document nesting at most
+// kMaxNesting objects and arrays matches (a required property that must hold
+// itself, an anyOf none of whose alternatives can end): the request fails
+// before generation rather than in the middle of it.
 //
 // How the output is generated, where the schema leaves a choice:
 // properties come in schema order (optional ones may be skipped), then the
@@ -57,6 +60,11 @@ enum TypeBits : uint8_t {
 };
 
 constexpr int kMaxLiterals = 64;  // enum values, properties of one object
+// Objects and arrays nest at most this deep in a document (the recognizer's
+// stack of frames).
+constexpr int kMaxNesting = 32;
+// SchemaNode::min_nesting where a node has no finite document.
+constexpr int kNoDocument = INT_MAX;
 
 struct SchemaNode {
   int ref = -1;  // a $ref: this node stands for node `ref`
@@ -79,6 +87,11 @@ struct SchemaNode {
   // string
   int min_length = 0;
   int max_length = INT_MAX;
+  // For each first-byte kind: the fewest levels of objects and arrays a
+  // document of this node starting as that kind nests (the value itself
+  // included), or kNoDocument.
+  std::array<int, kValueKinds> min_nesting{kNoDocument, kNoDocument, kNoDocument,
+                                           kNoDocument, kNoDocument, kNoDocument};
 };
 
 class JsonSchema {
@@ -99,6 +112,9 @@ class JsonSchema {
   // The node (refs followed) that a value of `kind` must match when `index`
   // is expected, or -1 if no value of that kind may come.
   int Resolve(int index, ValueKind kind) const;
+  // The fewest levels of objects and arrays in a document of node `index`,
+  // or kNoDocument.
+  int MinNesting(int index) const;
 
  private:
   friend class SchemaCompiler;
