@@ -38,7 +38,7 @@ constexpr Kernels kAvx2Kernels = {
     .quantize_activations = avx2::QuantizeActivations,
     .ternary_matmul = {"i2s-4rows-v1", avx2::kTernaryRowTile, avx2::TernaryPackedBytes,
                        avx2::TernaryPack, avx2::TernaryMatmul},
-    .compact_ternary_matmul = {"base3-4rows-v1", avx2::kTernaryRowTile,
+    .compact_ternary_matmul = {"triples-64rows-v1", avx2::kCompactRowTile,
                                avx2::CompactTernaryPackedBytes, avx2::CompactTernaryPack,
                                avx2::CompactTernaryMatmul},
     .head_matmul = avx2::HeadMatmul,
@@ -63,7 +63,7 @@ constexpr Kernels kAvx512Kernels = {
                        avx512::TernaryPack, avx512::TernaryMatmul},
     // The AVX2 kernel: an AVX-512 one could not be run on the machines this
     // was written on, and untested code is worse than none.
-    .compact_ternary_matmul = {"base3-4rows-v1", avx2::kTernaryRowTile,
+    .compact_ternary_matmul = {"triples-64rows-v1", avx2::kCompactRowTile,
                                avx2::CompactTernaryPackedBytes, avx2::CompactTernaryPack,
                                avx2::CompactTernaryMatmul},
     .head_matmul = avx512::HeadMatmul,

@@ -12,6 +12,21 @@ namespace {
 
 constexpr uint8_t kZeroCodes = 0x55;  // four codes 1 (ternary 0): padding rows
 
+// Row `row`'s codes (ternary + 1) from an I2_S tensor of cols columns.
+void RowCodes(const uint8_t* i2s, int row, int cols, uint8_t* codes) {
+  const uint8_t* bytes = i2s + static_cast<size_t>(row) * cols / 4;
+  for (int block = 0; block < cols / 128; ++block) {
+    uint8_t* block_codes = codes + block * 128;
+    for (int p = 0; p < 32; ++p) {
+      const uint8_t byte = bytes[block * 32 + p];
+      block_codes[p] = byte >> 6;
+      block_codes[32 + p] = (byte >> 4) & 3;
+      block_codes[64 + p] = (byte >> 2) & 3;
+      block_codes[96 + p] = byte & 3;
+    }
+  }
+}
+
 }  // namespace
 
 size_t GroupedLayoutBytes(int rows, int cols, int group_rows) {
@@ -23,6 +38,11 @@ size_t Base3LayoutBytes(int rows, int cols, int group_rows) {
   const size_t groups = (static_cast<size_t>(rows) + group_rows - 1) / group_rows;
   const size_t blocks = (static_cast<size_t>(cols) + kBase3BlockColumns - 1) / kBase3BlockColumns;
   return groups * group_rows * blocks * kBase3BlockBytes;
+}
+
+size_t TripleLayoutBytes(int rows, int cols) {
+  const size_t groups = (static_cast<size_t>(rows) + kTripleGroupRows - 1) / kTripleGroupRows;
+  return groups * TripleSteps(cols) * (kTripleGroupRows / kTripleBlockRows) * kTripleStepBytes;
 }
 
 void PackBlockInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out) {
@@ -70,7 +90,6 @@ void PackRowInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, 
 
 void PackBase3(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out) {
   const int blocks = (cols + kBase3BlockColumns - 1) / kBase3BlockColumns;
-  const size_t row_bytes = static_cast<size_t>(cols) / 4;
   // Where each code of each word comes from, as an offset in a block.
   static constexpr auto kColumns = [] {
     std::array<uint8_t, kBase3BlockBytes / 2 * kBase3CodesPerWord> columns{};
@@ -87,19 +106,7 @@ void PackBase3(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* 
     uint8_t* group = out + static_cast<size_t>(row0) * blocks * kBase3BlockBytes;
     for (int j = 0; j < group_rows; ++j) {
       std::fill(codes.begin(), codes.end(), uint8_t{1});
-      if (row0 + j < rows) {
-        const uint8_t* row = i2s + (row0 + j) * row_bytes;
-        for (int block = 0; block < cols / 128; ++block) {
-          uint8_t* block_codes = codes.data() + block * 128;
-          for (int p = 0; p < 32; ++p) {
-            const uint8_t byte = row[block * 32 + p];
-            block_codes[p] = byte >> 6;
-            block_codes[32 + p] = (byte >> 4) & 3;
-            block_codes[64 + p] = (byte >> 2) & 3;
-            block_codes[96 + p] = byte & 3;
-          }
-        }
-      }
+      if (row0 + j < rows) RowCodes(i2s, row0 + j, cols, codes.data());
       for (int block = 0; block < blocks; ++block) {
         uint8_t* words = group + (static_cast<size_t>(block) * group_rows + j) * kBase3BlockBytes;
         const uint8_t* block_codes = codes.data() + block * kBase3BlockColumns;
@@ -112,6 +119,40 @@ void PackBase3(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* 
           words[2 * word] = static_cast<uint8_t>(x);
           words[2 * word + 1] = static_cast<uint8_t>(x >> 8);
         }
+      }
+    }
+  }
+}
+
+void PackTriples(const uint8_t* i2s, int rows, int cols, uint8_t* out) {
+  const int steps = TripleSteps(cols);
+  std::memset(out, 0, TripleLayoutBytes(rows, cols));  // index 0, sign 0: zero weights
+  // TripleCode by the codes (ternary + 1) c0 * 9 + c1 * 3 + c2.
+  static constexpr auto kTripleCodes = [] {
+    std::array<uint8_t, 27> codes{};
+    for (int i = 0; i < 27; ++i) {
+      codes[i] = static_cast<uint8_t>(TripleCode(i / 9 - 1, i / 3 % 3 - 1, i % 3 - 1));
+    }
+    return codes;
+  }();
+  // One row's codes, padded with 1 (weight 0) to whole steps.
+  std::vector<uint8_t> codes(static_cast<size_t>(steps) * kTriplesPerStep * 3, 1);
+  for (int row = 0; row < rows; ++row) {
+    RowCodes(i2s, row, cols, codes.data());
+    const int block = row / kTripleBlockRows;  // blocks of all groups, in order
+    const int r = row % kTripleBlockRows;
+    const int group = row / kTripleGroupRows;
+    const int block_in_group = block % (kTripleGroupRows / kTripleBlockRows);
+    for (int step = 0; step < steps; ++step) {
+      uint8_t* bytes = out + ((static_cast<size_t>(group) * steps + step) *
+                                  (kTripleGroupRows / kTripleBlockRows) +
+                              block_in_group) *
+                                 kTripleStepBytes;
+      for (int g = 0; g < kTriplesPerStep; ++g) {
+        const uint8_t* c = codes.data() + 3 * (step * kTriplesPerStep + g);
+        const int code = kTripleCodes[c[0] * 9 + c[1] * 3 + c[2]];
+        bytes[32 * (g / 2) + r] |= static_cast<uint8_t>((code & 15) << (4 * (g % 2)));
+        bytes[128 + r] |= static_cast<uint8_t>((code >> 4) << g);
       }
     }
   }

@@ -34,6 +34,18 @@
 // order in which the AVX2 kernel's vpackuswb and vpshufb lay the codes out.
 // Columns past the row's end (cols is a multiple of 128, the last block may
 // hold fewer than 160) have code 1 (weight 0).
+//
+// Triples (the compact layout of avx2, R = 64; 5/3 bits per weight): a row's
+// columns in triples 3G, 3G+1, 3G+2 (weight 0 past the row's end). Every
+// triple of ternary weights is one of the 14 canonical triples kTriples (the
+// zero triple, then those whose first nonzero weight is +1) or its negation:
+// a 4-bit index and a sign bit, set for the negation. The kernel decodes
+// nothing: it looks the indices up in 16-entry tables of each triple's sums of
+// activations (vpshufb). A group of R rows is cut into steps of 8 triples (24
+// columns); per step, each of its two blocks of 32 rows in turn stores 160
+// bytes: byte 32j + r (j = 0..3) holds row r's index of triple 2j of the step
+// in bits 3:0 and of triple 2j+1 in bits 7:4, and byte 128 + r holds in bit g
+// the sign of row r's triple g. Rows past the end have index 0.
 #ifndef BITBRAIN_KERNELS_TERNARY_LAYOUT_H_
 #define BITBRAIN_KERNELS_TERNARY_LAYOUT_H_
 
@@ -48,10 +60,38 @@ inline constexpr int kBase3BlockColumns = 160;  // columns per base-3 block
 inline constexpr int kBase3BlockBytes = 32;
 inline constexpr int kBase3CodesPerWord = 10;
 
+inline constexpr int kTripleGroupRows = 64;
+inline constexpr int kTripleBlockRows = 32;
+inline constexpr int kTriplesPerStep = 8;
+inline constexpr int kTripleStepBytes = 160;  // per block of 32 rows
+inline constexpr int kCanonicalTriples = 14;
+inline constexpr int8_t kTriples[kCanonicalTriples][3] = {
+    {0, 0, 0},   {0, 0, 1},  {0, 1, -1}, {0, 1, 0},  {0, 1, 1},  {1, -1, -1}, {1, -1, 0},
+    {1, -1, 1},  {1, 0, -1}, {1, 0, 0},  {1, 0, 1},  {1, 1, -1}, {1, 1, 0},   {1, 1, 1}};
+
+// The index (bits 3:0) and sign (bit 4) of the ternary triple (a, b, c).
+constexpr int TripleCode(int a, int b, int c) {
+  const int first = a != 0 ? a : b != 0 ? b : c;
+  const int sign = first < 0 ? 1 : 0;
+  if (sign) a = -a, b = -b, c = -c;
+  for (int i = 0; i < kCanonicalTriples; ++i) {
+    if (kTriples[i][0] == a && kTriples[i][1] == b && kTriples[i][2] == c) return i | sign << 4;
+  }
+  return -1;  // not ternary
+}
+
+// Steps of 8 triples that cover cols columns.
+constexpr int TripleSteps(int cols) {
+  const int triples = (cols + 2) / 3;
+  return (triples + kTriplesPerStep - 1) / kTriplesPerStep;
+}
+
 // Bytes of the 2-bit layouts for rows x cols weights in groups of group_rows.
 size_t GroupedLayoutBytes(int rows, int cols, int group_rows);
 // Bytes of the base-3 layout.
 size_t Base3LayoutBytes(int rows, int cols, int group_rows);
+// Bytes of the triples layout.
+size_t TripleLayoutBytes(int rows, int cols);
 
 // The column of code j of word i in a base-3 block (relative to its start):
 // codes 0..7 come in pairs (3 c_j + c_(j+1)) packed two vectors into one,
@@ -73,6 +113,7 @@ constexpr int Base3Code(uint16_t word, int j) {
 void PackBlockInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out);
 void PackRowInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out);
 void PackBase3(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out);
+void PackTriples(const uint8_t* i2s, int rows, int cols, uint8_t* out);
 
 }  // namespace bitbrain::kernels
 

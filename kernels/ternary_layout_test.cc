@@ -133,5 +133,53 @@ TEST_CASE("base-3 decoding of every 10-code word") {
   }
 }
 
+TEST_CASE("triples: each canonical triple once, every ternary triple coded") {
+  for (int a = -1; a <= 1; ++a) {
+    for (int b = -1; b <= 1; ++b) {
+      for (int c = -1; c <= 1; ++c) {
+        const int code = TripleCode(a, b, c);
+        REQUIRE(code >= 0);
+        const int sign = code >> 4 ? -1 : 1;
+        const int8_t* triple = kTriples[code & 15];
+        CHECK(sign * triple[0] == a);
+        CHECK(sign * triple[1] == b);
+        CHECK(sign * triple[2] == c);
+      }
+    }
+  }
+  CHECK(TripleCode(0, 0, 0) == 0);
+}
+
+TEST_CASE("triples layout") {
+  for (int rows : {1, 31, 64, 65, 130}) {
+    for (int cols : {128, 384, 2560}) {
+      const Weights w = RandomWeights(rows, cols, rows * 1000 + cols + 7);
+      const int steps = TripleSteps(cols);
+      std::vector<uint8_t> out(TripleLayoutBytes(rows, cols));
+      REQUIRE(out.size() == static_cast<size_t>((rows + 63) / 64) * steps * 2 * 160);
+      PackTriples(w.i2s.data(), rows, cols, out.data());
+      const int padded_rows = (rows + 63) / 64 * 64;
+      for (int row = 0; row < padded_rows; ++row) {
+        for (int step = 0; step < steps; ++step) {
+          const uint8_t* bytes = out.data() + ((row / 64 * steps + step) * 2 + row % 64 / 32) * 160;
+          const int r = row % 32;
+          for (int g = 0; g < 8; ++g) {
+            const int index = bytes[32 * (g / 2) + r] >> (4 * (g % 2)) & 15;
+            const int sign = (bytes[128 + r] >> g & 1) ? -1 : 1;
+            REQUIRE(index < kCanonicalTriples);
+            for (int j = 0; j < 3; ++j) {
+              const int col = 3 * (8 * step + g) + j;
+              INFO("rows " << rows << " cols " << cols << " row " << row << " col " << col);
+              // Columns past the end and rows past the end hold weight 0.
+              const int expected = col < cols ? Code(w, row, col) - 1 : 0;
+              REQUIRE(sign * kTriples[index][j] == expected);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bitbrain::kernels

@@ -80,7 +80,7 @@ std::string StatusPageHtml(const StatusFigures& figures) {
     const runtime::Engine& engine = model->engine;
     html << Row("kernel variant", kernels::IsaName(engine.isa()))
          << Row("ternary weights", engine.ternary_layout() == kernels::TernaryLayout::kCompact
-                                       ? "compact, 1.6 bits per weight"
+                                       ? "compact, 1.6-1.7 bits per weight"
                                        : "2 bits per weight")
          << Row("LM head", engine.screened_head_bytes() > 0
                                ? "int8-screened, exact logits for the candidate rows"

@@ -22,7 +22,7 @@ void AddModelFlags(CLI::App& command, ModelFlags& flags) {
   // Same results either way; by default the layout the tuning file measured
   // faster on this CPU (kernels/tuning.h), else the compact one.
   command.add_flag_callback("--compact-weights", [&flags] { flags.compact_weights = true; },
-                            "Ternary weights in the compact layout, 1.6 bits each");
+                            "Ternary weights in the compact layout, 1.6-1.7 bits each");
   command.add_flag_callback("--no-compact-weights", [&flags] { flags.compact_weights = false; },
                             "Ternary weights at 2 bits each (the file's own density)");
   command.add_flag("!--no-screened-head", flags.screened_head,

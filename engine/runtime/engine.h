@@ -54,7 +54,7 @@ struct EngineOptions {
   // let a server interleave other sequences' decoding sooner.
   int prefill_chunk = 64;
   std::optional<kernels::Isa> isa = std::nullopt;  // default: kernels::ActiveIsa()
-  // Ternary weights in the compact layout (1.6 bits per weight) rather than
+  // Ternary weights in the compact layout (1.6-1.7 bits per weight) rather than
   // 2 bits: fewer bytes per token, the same results (kernels.h, TernaryLayout).
   bool compact_weights = true;
   // Map the repacked weights (and the screened head's copy) from cache files

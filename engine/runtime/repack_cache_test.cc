@@ -212,7 +212,7 @@ TEST_CASE("the engine runs when its cache cannot be written") {
   const fs::path dir = TempDir("unwritable");
   const fs::path model = dir / "tiny.gguf";
   fs::copy_file(kTinyModel, model);
-  const std::vector<std::string> layouts = {"base3-4rows-v1", "i2s-4rows-v1", "base3-1row-v1",
+  const std::vector<std::string> layouts = {"triples-64rows-v1", "i2s-4rows-v1", "base3-1row-v1",
                                              "i2s", ScreenedHead::kCacheLayout};
   for (const std::string& layout : layouts) {
     fs::create_directory(model.string() + ".bitbrain-" + layout + ".cache");

@@ -13,20 +13,25 @@
 #include <cstdint>
 
 #include "kernels/kernels.h"
+#include "kernels/ternary_layout.h"
 
 namespace bitbrain::kernels::avx2 {
 
 // quantize_activations.cc
 void QuantizeActivations(const float* x, int cols, int8_t* q, float* scale, int32_t* q_sum);
 
-// ternary_matmul.cc, in groups of 4 rows (kernels/ternary_layout.h): I2_S
-// blocks interleaved by row, and (Compact) base-3 words.
+// ternary_matmul.cc: I2_S blocks interleaved by row in groups of 4
+// (kernels/ternary_layout.h).
 inline constexpr int kTernaryRowTile = 4;
 size_t TernaryPackedBytes(int rows, int cols);
 void TernaryPack(const uint8_t* i2s, int rows, int cols, uint8_t* out);
 void TernaryMatmul(const uint8_t* packed, int rows, int cols, float w_scale,
                    const QuantizedActivations& x, int row_begin, int row_end, float* y,
                    size_t y_stride);
+
+// triple_matmul.cc, the compact layout: triples in groups of 64 rows
+// (kernels/ternary_layout.h).
+inline constexpr int kCompactRowTile = kTripleGroupRows;
 size_t CompactTernaryPackedBytes(int rows, int cols);
 void CompactTernaryPack(const uint8_t* i2s, int rows, int cols, uint8_t* out);
 void CompactTernaryMatmul(const uint8_t* packed, int rows, int cols, float w_scale,

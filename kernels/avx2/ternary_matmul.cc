@@ -1,6 +1,5 @@
-// Ternary matmuls with vpmaddubsw, over two layouts (kernels/ternary_layout.h)
-// whose rows come in groups of 4, each group one sequential stream: I2_S
-// blocks interleaved by row (2 bits per weight) and base-3 words (1.6 bits).
+// The ternary matmul with vpmaddubsw over I2_S blocks interleaved by row in
+// groups of 4 (kernels/ternary_layout.h), each group one sequential stream.
 //
 // A row's 32-byte block decodes into vectors of 32 codes (t + 1: 0, 1, 2),
 // each the unsigned operand of vpmaddubsw against 32 q of one token; the
@@ -43,7 +42,7 @@ struct TwoBitFewShifts {
   static constexpr int kWidenBlocks = 8;
 
   template <typename Emit>
-  static BITBRAIN_INLINE void Decode(__m256i bits, int /*columns*/, Emit&& emit) {
+  static BITBRAIN_INLINE void Decode(__m256i bits, Emit&& emit) {
     const __m256i low = _mm256_set1_epi8(0x03);
     const __m256i high = _mm256_set1_epi8(0x0C);
     const __m256i shifted = _mm256_srli_epi16(bits, 4);
@@ -65,58 +64,12 @@ struct TwoBitPlain {
   static constexpr int kWidenBlocks = 16;
 
   template <typename Emit>
-  static BITBRAIN_INLINE void Decode(__m256i bits, int /*columns*/, Emit&& emit) {
+  static BITBRAIN_INLINE void Decode(__m256i bits, Emit&& emit) {
     const __m256i low = _mm256_set1_epi8(0x03);
     emit(0, _mm256_and_si256(_mm256_srli_epi16(bits, 6), low), 0);
     emit(0, _mm256_and_si256(_mm256_srli_epi16(bits, 4), low), 32);
     emit(0, _mm256_and_si256(_mm256_srli_epi16(bits, 2), low), 64);
     emit(0, _mm256_and_si256(bits, low), 96);
-  }
-};
-
-// Base-3 blocks: 16 words X of 10 codes (kernels/ternary_layout.h). For
-// j = 0, 2, 4, 6, vpmulhuw(X_j, 9) = 3 c_j + c_(j+1) with X_j = X * 3^j mod
-// 2^16 (vpmullw); two such vectors packed into bytes (vpackuswb) and looked up
-// in two vpshufb tables (p / 3 and p % 3) give two vectors of codes. Codes 8
-// and 9: vpmulhuw(X_j, 3) each, packed. That is 6 vpmulhuw, 3 vpackuswb, 4
-// vpshufb and 5 shift-and-adds (for the X_j) for 5 vectors (160 columns).
-// Multiplications limit this decoder: vpmulhuw and vpmaddubsw share two
-// pipes on Zen 3, so the X_j are not computed with vpmullw (12% slower). The last block of a row may hold fewer
-// columns. A lane gains at most 5 x 2 x 2 x 128 = 2560 per block: 12 blocks.
-struct Base3 {
-  static constexpr int kColumns = kBase3BlockColumns;
-  static constexpr int kKinds = 1;
-  static constexpr int16_t kWidenWeight[kKinds] = {1};
-  static constexpr int kResultShift = 0;
-  static constexpr int kWidenBlocks = 12;
-
-  template <typename Emit>
-  static BITBRAIN_INLINE void Decode(__m256i words, int columns, Emit&& emit) {
-    const __m256i nine = _mm256_set1_epi16(9);
-    const __m256i three = _mm256_set1_epi16(3);
-    const __m256i first = _mm256_setr_epi8(0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0,  //
-                                           0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0);
-    const __m256i second = _mm256_setr_epi8(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0,  //
-                                            0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0);
-    // X_(j+2) = 9 X_j = 8 X_j + X_j and X_(j+1) = 3 X_j (mod 2^16): shifts and
-    // adds, which leave the multipliers to the decoding and the products.
-    const auto times9 = [](__m256i x) { return _mm256_add_epi16(_mm256_slli_epi16(x, 3), x); };
-    const auto times3 = [](__m256i x) { return _mm256_add_epi16(_mm256_slli_epi16(x, 1), x); };
-    // Codes 0..3 (columns 0..63), then 4..7 (64..127).
-    __m256i x = words;
-#pragma GCC unroll 2
-    for (int half = 0; half < 2; ++half) {
-      if (64 * half >= columns) return;
-      const __m256i x2 = times9(x);
-      const __m256i pairs =
-          _mm256_packus_epi16(_mm256_mulhi_epu16(x, nine), _mm256_mulhi_epu16(x2, nine));
-      emit(0, _mm256_shuffle_epi8(first, pairs), 64 * half);
-      if (64 * half + 32 < columns) emit(0, _mm256_shuffle_epi8(second, pairs), 64 * half + 32);
-      x = times9(x2);
-    }
-    if (128 >= columns) return;
-    emit(0, _mm256_packus_epi16(_mm256_mulhi_epu16(x, three), _mm256_mulhi_epu16(times3(x), three)),
-         128);
   }
 };
 
@@ -136,8 +89,7 @@ BITBRAIN_INLINE int32_t SumLanes(__m256i v) {
 template <typename Decoder, int kRows, int kTokens>
 void Block(const uint8_t* packed, int cols, float w_scale, const QuantizedActivations& x, int row0,
            int row_end, int token0, float* y, size_t y_stride) {
-  const int blocks = (cols + Decoder::kColumns - 1) / Decoder::kColumns;
-  const int whole_blocks = cols / Decoder::kColumns;
+  const int blocks = cols / Decoder::kColumns;
   constexpr size_t kGroupStep = kGroupRows * kBlockBytes;  // bytes per block of a group
   const uint8_t* first = packed + static_cast<size_t>(row0 / kGroupRows) * blocks * kGroupStep +
                          row0 % kGroupRows * kBlockBytes;
@@ -163,7 +115,7 @@ void Block(const uint8_t* packed, int cols, float w_scale, const QuantizedActiva
         for (int r = 0; r < kRows; ++r) acc16[kind][t][r] = _mm256_setzero_si256();
       }
     }
-    const auto accumulate = [&](int block, int columns) __attribute__((always_inline)) {
+    for (int block = widen0; block < widen_end; ++block) {
       const int k0 = block * Decoder::kColumns;
       const uint8_t* bits = first + block * kGroupStep;
       // One token reads each weight once: keep memory busy ahead of the
@@ -173,8 +125,8 @@ void Block(const uint8_t* packed, int cols, float w_scale, const QuantizedActiva
       for (int r = 0; r < kRows; ++r) {
         const __m256i data =
             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + r * kBlockBytes));
-        Decoder::Decode(data, columns, [&](int kind, __m256i codes, int offset)
-                                           __attribute__((always_inline)) {
+        Decoder::Decode(data, [&](int kind, __m256i codes, int offset)
+                                  __attribute__((always_inline)) {
 #pragma GCC unroll 8
           for (int t = 0; t < kTokens; ++t) {
             const __m256i q32 =
@@ -185,12 +137,7 @@ void Block(const uint8_t* packed, int cols, float w_scale, const QuantizedActiva
           }
         });
       }
-    };
-    // Whole blocks with a constant column count, which lets the decoder drop
-    // its checks; then the row's last, partial block if there is one.
-    const int whole_end = widen_end < whole_blocks ? widen_end : whole_blocks;
-    for (int block = widen0; block < whole_end; ++block) accumulate(block, Decoder::kColumns);
-    if (whole_end < widen_end) accumulate(whole_end, cols - whole_end * Decoder::kColumns);
+    }
 #pragma GCC unroll 2
     for (int kind = 0; kind < Decoder::kKinds; ++kind) {
       const __m256i weight = _mm256_set1_epi16(Decoder::kWidenWeight[kind]);
@@ -275,20 +222,6 @@ void TernaryMatmul(const uint8_t* packed, int /*rows*/, int cols, float w_scale,
                    size_t y_stride) {
   Matmul<TwoBitFewShifts, TwoBitPlain, 4, 2>(packed, cols, w_scale, x, row_begin, row_end, y,
                                              y_stride);
-}
-
-size_t CompactTernaryPackedBytes(int rows, int cols) {
-  return Base3LayoutBytes(rows, cols, kGroupRows);
-}
-
-void CompactTernaryPack(const uint8_t* i2s, int rows, int cols, uint8_t* out) {
-  PackBase3(i2s, rows, cols, kGroupRows, out);
-}
-
-void CompactTernaryMatmul(const uint8_t* packed, int /*rows*/, int cols, float w_scale,
-                          const QuantizedActivations& x, int row_begin, int row_end, float* y,
-                          size_t y_stride) {
-  Matmul<Base3, Base3, 2, 4>(packed, cols, w_scale, x, row_begin, row_end, y, y_stride);
 }
 
 }  // namespace bitbrain::kernels::avx2
