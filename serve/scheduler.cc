@@ -213,13 +213,18 @@ void Scheduler::Step() {
     return;
   }
   int64_t positions = 0;
+  for (const Slot& slot : slots_) positions += slot.sequence.position();
+  {
+    // Before AfterStep publishes the step's tokens: whoever sees them sees
+    // the step in the figures too.
+    std::lock_guard lock(mutex_);
+    stats_.kv_positions = positions;
+    stats_.head = engine_.head_stats();
+  }
   for (Slot* slot : stepped) {
     slot->tokens.insert(slot->tokens.end(), slot->fed.begin(), slot->fed.end());
     AfterStep(*slot);
   }
-  for (const Slot& slot : slots_) positions += slot.sequence.position();
-  std::lock_guard lock(mutex_);
-  stats_.kv_positions = positions;
 }
 
 void Scheduler::AfterStep(Slot& slot) {
@@ -240,11 +245,14 @@ void Scheduler::StartDecoding(Slot& slot) {
   for (const int32_t token : input.prompt) slot.decoding->sampler.Accept(token);
 }
 
-std::optional<runtime::CandidateQuery> Scheduler::DecodingQuery(const Slot& slot) const {
-  // Screened candidates would do, but logprobs need the full row, and so
-  // does a JSON constraint: its mask may remove every candidate.
-  if (slot.job->input().logprobs || slot.decoding->constraint) return std::nullopt;
-  return slot.decoding->sampler.Query();
+std::optional<runtime::CandidateQuery> Scheduler::DecodingQuery(Slot& slot) {
+  // Logprobs need the full row. A JSON constraint's mask is known before the
+  // step: the query's allowed set.
+  if (slot.job->input().logprobs) return std::nullopt;
+  Decoding& decoding = *slot.decoding;
+  std::optional<runtime::CandidateQuery> query = decoding.sampler.Query();
+  if (query && decoding.constraint) query->allowed = decoding.constraint->Allowed();
+  return query;
 }
 
 const generate::VocabularyTrie& Scheduler::Trie() {
@@ -257,10 +265,10 @@ void Scheduler::Decode(Slot& slot) {
   Decoding& decoding = *slot.decoding;
   TokenChoice choice;
   try {
-    choice = slot.query ? ChooseToken(decoding.sampler, slot.candidates)
+    generate::JsonConstraint* constraint = decoding.constraint ? &*decoding.constraint : nullptr;
+    choice = slot.query ? ChooseToken(decoding.sampler, slot.candidates, constraint)
                         : ChooseToken(decoding.sampler, slot.logits, input.logprobs,
-                                      input.top_logprobs,
-                                      decoding.constraint ? &*decoding.constraint : nullptr);
+                                      input.top_logprobs, constraint);
   } catch (const std::exception& error) {
     return Fail(slot, std::string("cannot choose the next token: ") + error.what());
   }

@@ -55,6 +55,7 @@ struct SchedulerStats {
   int64_t cached_tokens = 0;
   int64_t generated_tokens = 0;
   double recent_tokens_per_second = 0;  // generated, over the last 10 seconds
+  runtime::HeadStats head;  // the engine's LM head, as of the last step
 };
 
 class Scheduler {
@@ -101,6 +102,8 @@ class Scheduler {
     std::span<const int32_t> fed;          // this step's tokens
     // A decoding step whose sampler needs only some rows (no logprobs asked):
     // the screened head's exact logits of those rows instead of `logits`.
+    // Its allowed set, with a JSON constraint, is the constraint's Allowed():
+    // valid until the step's token is accepted.
     std::optional<runtime::CandidateQuery> query;
     runtime::CandidateLogits candidates;
   };
@@ -116,7 +119,7 @@ class Scheduler {
   // Sets up the slot's sampling as its prompt's last chunk is fed.
   void StartDecoding(Slot& slot);
   // The rows the slot's next token can come from, or nullopt for the full row.
-  std::optional<runtime::CandidateQuery> DecodingQuery(const Slot& slot) const;
+  std::optional<runtime::CandidateQuery> DecodingQuery(Slot& slot);
   // Samples and publishes a token from the slot's logits; may finish the job.
   void Decode(Slot& slot);
   void ScoreContinuation(Slot& slot);

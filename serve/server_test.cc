@@ -741,5 +741,79 @@ TEST_CASE("client.py carries the public URL from the request's headers") {
   CHECK(injected->body.find("evil") == std::string::npos);
 }
 
+// Constrained requests for the screened-head tests: greedy under
+// json_object, a yes/no schema and a small record schema; the record by
+// seeded top-k with a presence penalty and bias on the end tokens, which the
+// mask refuses until the document is complete (forced rows it excludes).
+std::vector<json> ConstrainedBodies() {
+  const json record = {{"type", "object"},
+                       {"properties",
+                        {{"name", {{"type", "string"}, {"maxLength", 12}}},
+                         {"legs", {{"type", "integer"}}}}},
+                       {"required", {"name", "legs"}}};
+  std::vector<json> bodies;
+  for (const json& format :
+       {json{{"type", "json_object"}}, JsonSchemaFormat(kYesNoSchema), JsonSchemaFormat(record)}) {
+    json body = Chat("Describe a cat in JSON", 40);
+    body["response_format"] = format;
+    bodies.push_back(body);
+  }
+  json sampled = bodies[2];
+  sampled["temperature"] = 1;
+  sampled["top_k"] = 5;
+  sampled["seed"] = 7;
+  sampled["presence_penalty"] = 0.5;
+  sampled["logit_bias"] = EndTokensAway();
+  bodies.push_back(sampled);
+  return bodies;
+}
+
+TEST_CASE("a JSON-constrained reply is the same with the screened head on and off") {
+  ServerOptions options;
+  options.engine.screened_head = false;
+  TestServer full_head(options);
+  REQUIRE(full_head.loaded());
+  httplib::Client full = full_head.Client();
+  httplib::Client screened = SharedServer().Client();
+  for (json body : ConstrainedBodies()) {
+    for (const bool stream : {false, true}) {
+      body["stream"] = stream;
+      INFO(body.dump());
+      const auto text = [&](httplib::Client& client) {
+        return stream ? PostStream(client, body).text
+                      : Post(client, "/v1/chat/completions", body)["choices"][0]["message"]
+                            ["content"].get<std::string>();
+      };
+      const std::string expected = text(full);
+      CHECK(!expected.empty());
+      CHECK(text(screened) == expected);
+    }
+  }
+}
+
+TEST_CASE("a JSON-constrained request is decoded with the screened head; with logprobs, not") {
+  TestServer server{ServerOptions()};
+  REQUIRE(server.loaded());
+  httplib::Client client = server.Client();
+  const auto rows = [&] {
+    return std::pair{Metric(client, "bitbrain_head_screened_rows_total"),
+                     Metric(client, "bitbrain_head_full_rows_total")};
+  };
+  for (json body : ConstrainedBodies()) {
+    for (const bool logprobs : {false, true}) {
+      body["logprobs"] = logprobs;
+      INFO(body.dump());
+      const auto [screened_before, full_before] = rows();
+      const json response = Post(client, "/v1/chat/completions", body);
+      const int tokens = response["usage"]["completion_tokens"];
+      REQUIRE(tokens > 0);
+      // One head row per generated token, the first one's from the prompt.
+      const auto [screened_after, full_after] = rows();
+      CHECK(screened_after - screened_before == (logprobs ? 0 : tokens));
+      CHECK(full_after - full_before == (logprobs ? tokens : 0));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bitbrain::serve

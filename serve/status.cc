@@ -143,6 +143,12 @@ std::string MetricsText(const StatusFigures& figures) {
          static_cast<double>(stats.generated_tokens));
   metric("bitbrain_generated_tokens_per_second", "gauge", "Generated tokens per second, last 10 s.",
          stats.recent_tokens_per_second);
+  metric("bitbrain_head_full_rows_total", "counter",
+         "Positions whose every logit the LM head computed.",
+         static_cast<double>(stats.head.full_rows));
+  metric("bitbrain_head_screened_rows_total", "counter",
+         "Positions whose candidate logits the screened LM head computed.",
+         static_cast<double>(stats.head.screened_rows));
   metric("bitbrain_queue_depth", "gauge", "Jobs waiting for a slot.", stats.queued);
   metric("bitbrain_active_slots", "gauge", "Slots running a job.", stats.active);
   metric("bitbrain_slots", "gauge", "Slots (--parallel).", stats.slots);

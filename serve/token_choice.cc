@@ -16,16 +16,37 @@ double LogSumExp(std::span<const float> logits) {
   return max + std::log(sum);
 }
 
+// Records the chosen token in the constraint (if any) and the sampler.
+void Accept(int32_t token, generate::Sampler& sampler, generate::JsonConstraint* constraint) {
+  if (constraint) constraint->Accept(token);
+  sampler.Accept(token);
+}
+
+// `allowed`: how many tokens the constraint lets the sampler choose from.
+void RequireContinuation(int allowed) {
+  if (allowed == 0) {
+    throw std::runtime_error(
+        "no token can continue the JSON document, which the schema check should rule out");
+  }
+}
+
 }  // namespace
 
 double LogProbability(std::span<const float> logits, int32_t token) {
   return logits[token] - LogSumExp(logits);
 }
 
-TokenChoice ChooseToken(generate::Sampler& sampler, const runtime::CandidateLogits& candidates) {
+TokenChoice ChooseToken(generate::Sampler& sampler, const runtime::CandidateLogits& candidates,
+                        generate::JsonConstraint* constraint) {
   TokenChoice choice;
-  choice.token = sampler.Sample(candidates);
-  sampler.Accept(choice.token);
+  if (constraint) {
+    // The answer holds allowed rows only, and one at least if any is allowed.
+    RequireContinuation(static_cast<int>(candidates.ids.size()));
+    choice.token = sampler.Sample(candidates, constraint->Allowed());
+  } else {
+    choice.token = sampler.Sample(candidates);
+  }
+  Accept(choice.token, sampler, constraint);
   return choice;
 }
 
@@ -35,16 +56,12 @@ TokenChoice ChooseToken(generate::Sampler& sampler, std::span<const float> logit
   TokenChoice choice;
   if (constraint) {
     std::vector<float> masked(logits.begin(), logits.end());
-    if (constraint->Mask(masked) == 0) {
-      throw std::runtime_error(
-          "no token can continue the JSON document, which the schema check should rule out");
-    }
+    RequireContinuation(constraint->Mask(masked));
     choice.token = sampler.Sample(masked);
-    constraint->Accept(choice.token);
   } else {
     choice.token = sampler.Sample(logits);
   }
-  sampler.Accept(choice.token);
+  Accept(choice.token, sampler, constraint);
   if (!want_logprob) return choice;
 
   const double log_sum = LogSumExp(logits);

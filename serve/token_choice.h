@@ -40,8 +40,10 @@ TokenChoice ChooseToken(generate::Sampler& sampler, std::span<const float> logit
                         generate::JsonConstraint* constraint = nullptr);
 
 // The same choice from the exact logits of the rows the sampler's Query()
-// asked for (no log-probabilities: they need the full row).
-TokenChoice ChooseToken(generate::Sampler& sampler, const runtime::CandidateLogits& candidates);
+// asked for (no log-probabilities: they need the full row). With a
+// `constraint`, the query's allowed set was constraint->Allowed().
+TokenChoice ChooseToken(generate::Sampler& sampler, const runtime::CandidateLogits& candidates,
+                        generate::JsonConstraint* constraint = nullptr);
 
 // log softmax(logits)[token], in double.
 double LogProbability(std::span<const float> logits, int32_t token);

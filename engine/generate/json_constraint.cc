@@ -118,15 +118,27 @@ JsonConstraint::JsonConstraint(const JsonSchema& schema, const VocabularyTrie& t
                                std::vector<int32_t> end_tokens)
     : trie_(trie), end_tokens_(std::move(end_tokens)), recognizer_(schema) {}
 
+std::span<const uint8_t> JsonConstraint::Allowed() {
+  if (!allowed_current_) {
+    allowed_.assign(trie_.tokenizer().vocab_size(), 0);
+    trie_.Allow(recognizer_, scratch_, allowed_);
+    if (recognizer_.Complete()) {
+      for (const int32_t end : end_tokens_) allowed_[end] = 1;
+    }
+    allowed_current_ = true;
+  }
+  return allowed_;
+}
+
 int JsonConstraint::Mask(std::span<float> logits) {
-  allowed_.assign(logits.size(), 0);
-  trie_.Allow(recognizer_, scratch_, allowed_);
-  if (recognizer_.Complete()) {
-    for (const int32_t end : end_tokens_) allowed_[end] = 1;
+  const std::span<const uint8_t> allowed = Allowed();
+  if (logits.size() != allowed.size()) {
+    throw std::invalid_argument("a row of " + std::to_string(logits.size()) +
+                                " logits for a vocabulary of " + std::to_string(allowed.size()));
   }
   int count = 0;
   for (size_t id = 0; id < logits.size(); ++id) {
-    if (allowed_[id]) {
+    if (allowed[id]) {
       ++count;
     } else {
       logits[id] = -std::numeric_limits<float>::infinity();
@@ -136,6 +148,7 @@ int JsonConstraint::Mask(std::span<float> logits) {
 }
 
 void JsonConstraint::Accept(int32_t token) {
+  allowed_current_ = false;  // the text moves on (or, refused, the request ends)
   const bool end = std::find(end_tokens_.begin(), end_tokens_.end(), token) != end_tokens_.end();
   if (end ? recognizer_.Complete()
           : token >= 0 && token < trie_.tokenizer().vocab_size() && trie_.IsText(token) &&

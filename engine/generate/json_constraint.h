@@ -76,6 +76,12 @@ class JsonConstraint {
   JsonConstraint(const JsonSchema& schema, const VocabularyTrie& trie,
                  std::vector<int32_t> end_tokens);
 
+  // The tokens that can come next: one byte per token of the vocabulary,
+  // 1 if it can. Depends only on the text so far, so it is known before the
+  // step's logits (a candidate query's allowed set, candidates.h); computed
+  // once per position, valid until Accept().
+  std::span<const uint8_t> Allowed();
+
   // Sets the logit of every token that cannot come next to -inf (a row of
   // the whole vocabulary); returns how many tokens can.
   int Mask(std::span<float> logits);
@@ -93,6 +99,7 @@ class JsonConstraint {
   JsonRecognizer recognizer_;
   std::vector<JsonRecognizer> scratch_;
   std::vector<uint8_t> allowed_;
+  bool allowed_current_ = false;  // allowed_ is Allowed() for the text so far
 };
 
 }  // namespace bitbrain::generate

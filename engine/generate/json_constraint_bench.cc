@@ -56,11 +56,12 @@ int Run(int argc, char** argv) {
   };
   std::vector<float> logits(tokenizer.vocab_size());
   for (const auto& [state, prefix] : states) {
-    JsonConstraint constraint(any, trie, bitbrain::chat::StopTokens(tokenizer));
-    for (const int32_t token : tokenizer.Encode(prefix)) constraint.Accept(token);
     std::vector<double> times;
     int allowed = 0;
     for (int run = 0; run < runs; ++run) {
+      // A new constraint each run: one keeps its allowed set until Accept().
+      JsonConstraint constraint(any, trie, bitbrain::chat::StopTokens(tokenizer));
+      for (const int32_t token : tokenizer.Encode(prefix)) constraint.Accept(token);
       std::fill(logits.begin(), logits.end(), 0.0f);
       start = CpuSeconds();
       allowed = constraint.Mask(logits);

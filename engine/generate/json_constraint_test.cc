@@ -78,6 +78,8 @@ void CheckMaskAgainstRecognizer(const Vocabulary& vocabulary, const JsonSchema& 
 
   std::vector<float> logits(vocab, 0.0f);
   const int allowed = constraint.Mask(logits);
+  const std::span<const uint8_t> allowed_set = constraint.Allowed();
+  REQUIRE(allowed_set.size() == static_cast<size_t>(vocab));
   int expected_allowed = 0;
   for (int32_t id = 0; id < vocab; ++id) {
     const bool end = std::find(vocabulary.end_tokens.begin(), vocabulary.end_tokens.end(), id) !=
@@ -88,6 +90,7 @@ void CheckMaskAgainstRecognizer(const Vocabulary& vocabulary, const JsonSchema& 
                               : text && recognizer.Advance(vocabulary.tokenizer.TokenBytes(id));
     INFO("token " << id << " '" << vocabulary.tokenizer.TokenBytes(id) << "'");
     REQUIRE(std::isinf(logits[id]) == !expected);
+    REQUIRE((allowed_set[id] != 0) == expected);
     expected_allowed += expected;
   }
   CHECK(allowed == expected_allowed);
@@ -129,6 +132,7 @@ TEST_CASE("special tokens are refused; end tokens come exactly when the document
   // Only the end tokens: nothing may follow the object.
   CHECK(constraint.Mask(logits) == static_cast<int>(vocabulary.end_tokens.size()));
   for (const int32_t end : vocabulary.end_tokens) CHECK(!std::isinf(logits[end]));
+  for (const int32_t end : vocabulary.end_tokens) CHECK(constraint.Allowed()[end] == 1);
   constraint.Accept(vocabulary.end_tokens[0]);
 }
 

@@ -26,17 +26,16 @@ void Sampler::Accept(int32_t token) {
   }
 }
 
-Sampler::Candidate& Sampler::Find(int32_t id, const char* why) {
+Sampler::Candidate* Sampler::Find(int32_t id, std::span<const uint8_t> allowed, const char* why) {
   const auto it = std::lower_bound(candidates_.begin(), candidates_.end(), id,
                                    [](const Candidate& c, int32_t id) { return c.id < id; });
-  if (it == candidates_.end() || it->id != id) {
-    throw std::invalid_argument(std::string("the logit of token ") + std::to_string(id) +
-                                ", which the " + why + " changes, is not among the candidates");
-  }
-  return *it;
+  if (it != candidates_.end() && it->id == id) return &*it;
+  if (!runtime::Allows(allowed, id)) return nullptr;
+  throw std::invalid_argument(std::string("the logit of token ") + std::to_string(id) +
+                              ", which the " + why + " changes, is not among the candidates");
 }
 
-int32_t Sampler::Choose(int32_t vocab_size) {
+int32_t Sampler::Choose(int32_t vocab_size, std::span<const uint8_t> allowed) {
   if (candidates_.empty()) throw std::invalid_argument("no logits to sample from");
   for (Candidate& c : candidates_) {
     // A NaN would break the sort order; it can never be chosen.
@@ -47,11 +46,13 @@ int32_t Sampler::Choose(int32_t vocab_size) {
       throw std::invalid_argument("logit bias for token " + std::to_string(id) +
                                   ", outside the vocabulary of " + std::to_string(vocab_size));
     }
-    Find(id, "logit bias").logit += bias;
+    if (Candidate* c = Find(id, allowed, "logit bias")) c->logit += bias;
   }
   for (const auto& [id, count] : recent_counts_) {
     if (id < 0 || id >= vocab_size) continue;
-    float& logit = Find(id, "penalty").logit;
+    Candidate* c = Find(id, allowed, "penalty");
+    if (!c) continue;
+    float& logit = c->logit;
     logit = logit > 0 ? logit / params_.repeat_penalty : logit * params_.repeat_penalty;
     logit -= static_cast<float>(count) * params_.frequency_penalty + params_.presence_penalty;
   }
@@ -132,7 +133,7 @@ int32_t Sampler::Sample(std::span<const float> logits) {
   const auto vocab = static_cast<int32_t>(logits.size());
   candidates_.resize(logits.size());
   for (int32_t id = 0; id < vocab; ++id) candidates_[id] = {id, logits[id]};
-  return Choose(vocab);
+  return Choose(vocab, {});
 }
 
 std::optional<runtime::CandidateQuery> Sampler::Query() const {
@@ -152,7 +153,8 @@ std::optional<runtime::CandidateQuery> Sampler::Query() const {
   return query;
 }
 
-int32_t Sampler::Sample(const runtime::CandidateLogits& candidates) {
+int32_t Sampler::Sample(const runtime::CandidateLogits& candidates,
+                        std::span<const uint8_t> allowed) {
   if (candidates.ids.size() != candidates.logits.size()) {
     throw std::invalid_argument("candidate ids and logits differ in number");
   }
@@ -160,7 +162,7 @@ int32_t Sampler::Sample(const runtime::CandidateLogits& candidates) {
   for (size_t i = 0; i < candidates.ids.size(); ++i) {
     candidates_[i] = {candidates.ids[i], candidates.logits[i]};
   }
-  return Choose(candidates.vocab_size);
+  return Choose(candidates.vocab_size, allowed);
 }
 
 }  // namespace bitbrain::generate

@@ -17,7 +17,9 @@
 // The sampler takes either a full row of logits or the exact logits of the
 // rows its chain can reach (runtime::CandidateLogits, from the screened head)
 // and picks the same token from both: Query() says which rows those are, or
-// that it needs the full row (conformance/NUMERICS.md section 2.8).
+// that it needs the full row (conformance/NUMERICS.md section 2.8). A JSON
+// constraint's mask then becomes the query's allowed set: the engine leaves
+// out the rows it refuses, which the masked full row holds at -inf.
 #ifndef BITBRAIN_ENGINE_GENERATE_SAMPLER_H_
 #define BITBRAIN_ENGINE_GENERATE_SAMPLER_H_
 
@@ -75,9 +77,13 @@ class Sampler {
   std::optional<runtime::CandidateQuery> Query() const;
 
   // The same token as Sample() on the full row, from the candidates a
-  // Query() made before this call was answered with. Throws
-  // std::invalid_argument if a biased or penalized token is missing.
-  int32_t Sample(const runtime::CandidateLogits& candidates);
+  // Query() made before this call was answered with, `allowed` being the
+  // query's allowed set: the same as Sample() on the row a JSON constraint
+  // masked with it. Throws std::invalid_argument if a biased or penalized
+  // token is missing that `allowed` does not exclude (an excluded one is -inf
+  // in the masked row, and stays -inf).
+  int32_t Sample(const runtime::CandidateLogits& candidates,
+                 std::span<const uint8_t> allowed = {});
 
   // Records a token of the text (prompt or generated) for the penalties.
   void Accept(int32_t token);
@@ -91,10 +97,12 @@ class Sampler {
   };
 
   // Applies bias and penalties to candidates_ (ids ascending, rows of a
-  // vocabulary of vocab_size), then the chain.
-  int32_t Choose(int32_t vocab_size);
-  // The candidate of token `id`; throws if it is missing.
-  Candidate& Find(int32_t id, const char* why);
+  // vocabulary of vocab_size, missing only rows `allowed` excludes), then
+  // the chain.
+  int32_t Choose(int32_t vocab_size, std::span<const uint8_t> allowed);
+  // The candidate of token `id`, or null if it is missing and `allowed`
+  // excludes it; throws if it is missing otherwise.
+  Candidate* Find(int32_t id, std::span<const uint8_t> allowed, const char* why);
   // Sorts candidates_ (or their first `count`) into the fixed scan order.
   void SortCandidates(size_t count);
   void TopK();

@@ -244,5 +244,41 @@ TEST_CASE("Sample(candidates) picks what Sample(logits) picks; a missing forced 
   CHECK(Sampler(Greedy()).Sample(Subset(logits, {1, 3, 6})) == 1);
 }
 
+TEST_CASE("Sample(candidates, allowed) picks what Sample(masked logits) picks") {
+  const std::vector<float> logits = {0.5f, 2.0f, -1.0f, 1.9f, 0.1f, 1.0f, 1.95f, 0.7f};
+  // A mask refusing the two best rows (1, 6): the engine leaves them out.
+  const std::vector<uint8_t> allowed = {1, 0, 1, 1, 1, 1, 0, 1};
+  std::vector<float> masked = logits;
+  for (size_t id = 0; id < logits.size(); ++id) {
+    if (!allowed[id]) masked[id] = -INFINITY;
+  }
+  SamplingParams params = Plain(5);
+  params.logit_bias = {{1, 3.0f}, {5, 0.5f}};  // row 1 forced but refused
+  params.penalty_last_n = 4;
+  params.repeat_penalty = 1.5f;
+  const std::vector<int32_t> history = {6, 3};  // row 6 penalized but refused
+  const auto chains = {std::pair{3, 1.0f}, std::pair{40, 0.9f}};  // top-k; more than allowed
+  for (const auto& [top_k, top_p] : chains) {
+    params.top_k = top_k;
+    params.top_p = top_p;
+    Sampler full(params), screened(params);
+    for (const int32_t token : history) {
+      full.Accept(token);
+      screened.Accept(token);
+    }
+    // Every allowed row: what the full head answers (k = 40 needs them all).
+    const runtime::CandidateLogits candidates = Subset(logits, {0, 2, 3, 4, 5, 7});
+    for (int i = 0; i < 200; ++i) {
+      CHECK(screened.Sample(candidates, allowed) == full.Sample(masked));
+    }
+  }
+  params.temperature = 0;
+  CHECK(Sampler(params).Sample(Subset(logits, {3, 5, 7}), allowed) == 3);
+  CHECK(Sampler(params).Sample(masked) == 3);
+  // An allowed forced row must still be there.
+  CHECK_THROWS_AS(Sampler(params).Sample(Subset(logits, {3, 7}), allowed), std::invalid_argument);
+  CHECK_THROWS_AS(Sampler(params).Sample(Subset(logits, {3, 5, 7})), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace bitbrain::generate

@@ -191,6 +191,10 @@ void Engine::CheckBatch(std::span<const SequenceBatch> batch) const {
                std::to_string(vocab) + ")");
         }
       }
+      if (!query.allowed.empty() && query.allowed.size() != static_cast<size_t>(vocab)) {
+        fail("the allowed set holds " + std::to_string(query.allowed.size()) + " rows, not " +
+             std::to_string(vocab));
+      }
     }
   }
 }
@@ -433,6 +437,8 @@ void Engine::Head(std::span<const LogitsRow> logits_rows) {
   full_rows_.clear();
   screened_rows_.clear();
   for (int i = 0; i < n; ++i) (screen_inputs_[i] ? screened_rows_ : full_rows_).push_back(i);
+  head_stats_.full_rows += static_cast<int64_t>(full_rows_.size());
+  head_stats_.screened_rows += static_cast<int64_t>(screened_rows_.size());
   if (!full_rows_.empty()) FullHead(logits_rows, full_rows_);
   if (!screened_rows_.empty()) ScreenedHeadRows(logits_rows, screened_rows_);
 }
@@ -458,11 +464,16 @@ void Engine::FullHead(std::span<const LogitsRow> logits_rows, std::span<const in
     const float* logits = buffers_.logits.data() + i * vocab;
     if (row.out != nullptr) {
       std::memcpy(row.out, logits, vocab * sizeof(float));
-    } else {  // a candidate query answered with every row
-      row.candidates->vocab_size = c.vocab_size;
-      row.candidates->ids.resize(vocab);
-      for (size_t v = 0; v < vocab; ++v) row.candidates->ids[v] = static_cast<int32_t>(v);
-      row.candidates->logits.assign(logits, logits + vocab);
+    } else {  // a candidate query answered with every row it allows
+      CandidateLogits& answer = *row.candidates;
+      answer.vocab_size = c.vocab_size;
+      answer.ids.clear();
+      answer.logits.clear();
+      for (int32_t v = 0; v < c.vocab_size; ++v) {
+        if (!Allows(row.query->allowed, v)) continue;
+        answer.ids.push_back(v);
+        answer.logits.push_back(logits[v]);
+      }
     }
   }
 }

@@ -89,6 +89,12 @@ struct LoadStats {
   size_t screen_bytes = 0;
 };
 
+// What the LM head has computed since the engine started.
+struct HeadStats {
+  int64_t full_rows = 0;      // positions whose every logit was computed (the full head)
+  int64_t screened_rows = 0;  // candidate queries the screened head answered
+};
+
 // New tokens for one sequence in a Forward() call.
 struct SequenceBatch {
   Sequence* sequence = nullptr;
@@ -146,6 +152,8 @@ class Engine {
 
   // Bytes the screened head reads per step; 0 when it is off.
   size_t screened_head_bytes() const { return screened_.bytes(); }
+  // Like Forward(), not thread-safe: read it between Forward() calls.
+  const HeadStats& head_stats() const { return head_stats_; }
 
  private:
   // One token of a step: its id and where it goes.
@@ -230,6 +238,7 @@ class Engine {
   std::vector<std::optional<ScreenedHead::Input>> screen_inputs_;  // [logits rows]
   std::vector<int> full_rows_, screened_rows_;  // indices into logits rows
   std::vector<ExactLogit> exact_logits_;
+  HeadStats head_stats_;
 };
 
 }  // namespace bitbrain::runtime

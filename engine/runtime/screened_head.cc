@@ -161,13 +161,15 @@ void ScreenedHead::Bounds(const Input& input, const int32_t* acc, int begin, int
 }
 
 // Why the selection holds every row the query needs. Let L_k be the k-th
-// best lower bound among the rows not forced. Those k rows have exact logits
-// >= their lower bounds >= L_k, so the k-th best exact logit X_k of the rows
-// not forced is >= L_k. A row v not forced that the query needs has exact
-// logit x_v >= X_k + log_ratio >= L_k + log_ratio, and upper[v] >= x_v: it
-// passes `upper[v] >= threshold`. The threshold is lowered by 2^-40 of its
-// terms' magnitudes so that a sampler computing X_1 + ln(min_p) in f64 (one
-// more rounding, 2^-53 relative) still finds every row it keeps selected.
+// best lower bound among the allowed rows not forced. Those k rows have exact
+// logits >= their lower bounds >= L_k, so the k-th best exact logit X_k of
+// the allowed rows not forced is >= L_k. An allowed row v not forced that
+// the query needs has exact logit x_v >= X_k + log_ratio >= L_k +
+// log_ratio, and upper[v] >= x_v: it passes `upper[v] >= threshold`. The
+// threshold is lowered by 2^-40 of its terms' magnitudes so that a sampler
+// computing X_1 + ln(min_p) in f64 (one more rounding, 2^-53 relative) still
+// finds every row it keeps selected. With fewer than k such rows the
+// threshold is -inf: every allowed row is selected.
 std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
                                           std::span<const double> upper,
                                           const CandidateQuery& query) {
@@ -175,15 +177,18 @@ std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
   std::sort(forced.begin(), forced.end());
   forced.erase(std::unique(forced.begin(), forced.end()), forced.end());
   const int rows = static_cast<int>(lower.size());
-
-  // The k best lower bounds of the rows not forced, the k-th on top.
-  std::priority_queue<double, std::vector<double>, std::greater<double>> best;
+  // Rows in ascending order: whether each is forced, walking `forced` along.
   size_t f = 0;
+  const auto next_is_forced = [&](int v) {
+    const bool is_forced = f < forced.size() && forced[f] == v;
+    if (is_forced) ++f;
+    return is_forced;
+  };
+
+  // The k best lower bounds of the allowed rows not forced, the k-th on top.
+  std::priority_queue<double, std::vector<double>, std::greater<double>> best;
   for (int v = 0; v < rows; ++v) {
-    if (f < forced.size() && forced[f] == v) {
-      ++f;
-      continue;
-    }
+    if (next_is_forced(v) || !Allows(query.allowed, v)) continue;
     if (best.size() < static_cast<size_t>(query.k)) {
       best.push(lower[v]);
     } else if (lower[v] > best.top()) {
@@ -199,11 +204,10 @@ std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
   }
 
   std::vector<int32_t> ids;
-  f = 0;
+  f = 0;  // walk the rows again
   for (int v = 0; v < rows; ++v) {
-    const bool is_forced = f < forced.size() && forced[f] == v;
-    if (is_forced) ++f;
-    if (is_forced || upper[v] >= threshold) ids.push_back(v);
+    const bool is_forced = next_is_forced(v);
+    if (Allows(query.allowed, v) && (is_forced || upper[v] >= threshold)) ids.push_back(v);
   }
   return ids;
 }

@@ -71,8 +71,9 @@ class ScreenedHead {
               double* lower, double* upper) const;
 
   // The rows `query` needs (candidates.h), ids ascending, given every row's
-  // bounds: the forced rows and every row whose upper bound reaches the k-th
-  // best lower bound of the rows not forced, plus log_ratio.
+  // bounds: of the rows the query allows, the forced ones and every other
+  // whose upper bound reaches the k-th best lower bound of the allowed rows
+  // not forced, plus log_ratio.
   static std::vector<int32_t> Select(std::span<const double> lower, std::span<const double> upper,
                                      const CandidateQuery& query);
 

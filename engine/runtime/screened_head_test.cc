@@ -2,7 +2,8 @@
 // adversarial heads: the exact logit always lies within the bounds, the bound
 // is nearly reached where the head input points along a row's quantization
 // error (so a bound weakened by 10% fails here), and the selection holds
-// every row a query needs, including one-ulp near-ties.
+// every row a query needs, including one-ulp near-ties, and none its
+// allowed set excludes.
 #include "engine/runtime/screened_head.h"
 
 #include <algorithm>
@@ -144,23 +145,36 @@ TEST_CASE("rows with Inf or NaN get unbounded intervals; bad inputs are refused"
   CHECK_FALSE(screened.Quantize(h.data(), q.data()));
 }
 
+bool IsForced(const CandidateQuery& query, int v) {
+  return std::find(query.forced.begin(), query.forced.end(), v) != query.forced.end();
+}
+
+bool IsAllowed(const CandidateQuery& query, int v) {
+  return query.allowed.empty() || query.allowed[v] != 0;
+}
+
 // The rows a query needs, from the exact logits (candidates.h).
 std::vector<int32_t> Needed(const std::vector<float>& exact, const CandidateQuery& query) {
   std::vector<float> free;
   for (int v = 0; v < static_cast<int>(exact.size()); ++v) {
-    if (std::find(query.forced.begin(), query.forced.end(), v) == query.forced.end()) {
-      free.push_back(exact[v]);
-    }
+    if (IsAllowed(query, v) && !IsForced(query, v)) free.push_back(exact[v]);
   }
   std::sort(free.begin(), free.end(), std::greater<float>());
-  const double threshold = free[query.k - 1] + query.log_ratio;
+  const double threshold =
+      free.size() >= static_cast<size_t>(query.k) ? free[query.k - 1] + query.log_ratio : -INFINITY;
   std::vector<int32_t> ids;
   for (int v = 0; v < static_cast<int>(exact.size()); ++v) {
-    const bool forced =
-        std::find(query.forced.begin(), query.forced.end(), v) != query.forced.end();
-    if (forced || exact[v] >= threshold) ids.push_back(v);
+    if (IsAllowed(query, v) && (IsForced(query, v) || exact[v] >= threshold)) ids.push_back(v);
   }
   return ids;
+}
+
+// No row the query's allowed set excludes.
+void CheckAllowedOnly(const std::vector<int32_t>& ids, const CandidateQuery& query) {
+  for (const int32_t id : ids) {
+    INFO("row " << id << " is not allowed");
+    REQUIRE(IsAllowed(query, id));
+  }
 }
 
 void CheckSelection(const ScreenedHead& screened, const Head& head, const std::vector<float>& h,
@@ -173,6 +187,7 @@ void CheckSelection(const ScreenedHead& screened, const Head& head, const std::v
     INFO("k " << query.k << ", log_ratio " << query.log_ratio << ": row " << id);
     REQUIRE(std::binary_search(ids.begin(), ids.end(), id));
   }
+  CheckAllowedOnly(ids, query);
   CHECK(ids.size() < static_cast<size_t>(head.rows));  // screening did screen
 }
 
@@ -189,6 +204,96 @@ TEST_CASE("selection holds every row greedy, top-k and min-p need, forced rows i
     const int32_t best = static_cast<int32_t>(std::max_element(exact.begin(), exact.end()) -
                                               exact.begin());
     CheckSelection(screened, head, h, {.k = 3, .forced = {best, 17, 17, 3999}});
+    // A mask refusing the best row and every third row, one forced row too.
+    std::vector<uint8_t> allowed(head.rows, 1);
+    for (int v = 0; v < head.rows; v += 3) allowed[v] = 0;
+    allowed[best] = 0;
+    CheckSelection(screened, head, h, {.k = 1, .allowed = allowed});
+    CheckSelection(screened, head, h, {.k = 40, .forced = {best, 3, 4}, .allowed = allowed});
+  }
+}
+
+// Select's rule on the bounds themselves, by brute force: of the allowed
+// rows, the forced ones and every other whose upper bound reaches the k-th
+// best lower bound of the allowed rows not forced, plus log_ratio (-inf if
+// there are fewer than k). Random bounds never fall within Select's 2^-40
+// margin of the threshold, so the two agree exactly.
+std::vector<int32_t> SelectByBruteForce(const Bounds& b, const CandidateQuery& query) {
+  std::vector<double> free;
+  for (int v = 0; v < static_cast<int>(b.lower.size()); ++v) {
+    if (IsAllowed(query, v) && !IsForced(query, v)) free.push_back(b.lower[v]);
+  }
+  std::sort(free.begin(), free.end(), std::greater<double>());
+  const double threshold =
+      free.size() >= static_cast<size_t>(query.k) ? free[query.k - 1] + query.log_ratio : -INFINITY;
+  std::vector<int32_t> ids;
+  for (int v = 0; v < static_cast<int>(b.lower.size()); ++v) {
+    if (IsAllowed(query, v) && (IsForced(query, v) || b.upper[v] >= threshold)) ids.push_back(v);
+  }
+  return ids;
+}
+
+TEST_CASE("selection with an allowed set: random bounds against brute force") {
+  const int rows = 3000;
+  std::mt19937_64 rng(21);
+  std::normal_distribution<double> normal(0, 3);
+  std::uniform_real_distribution<double> width(0, 0.5);
+  for (int trial = 0; trial < 20; ++trial) {
+    // Exact logits, and bounds around them.
+    std::vector<float> exact(rows);
+    Bounds b{std::vector<double>(rows), std::vector<double>(rows)};
+    for (int v = 0; v < rows; ++v) {
+      exact[v] = static_cast<float>(normal(rng));
+      b.lower[v] = exact[v] - width(rng);
+      b.upper[v] = exact[v] + width(rng);
+    }
+    std::vector<int32_t> by_lower(rows);
+    for (int v = 0; v < rows; ++v) by_lower[v] = v;
+    std::sort(by_lower.begin(), by_lower.end(),
+              [&](int32_t a, int32_t c) { return b.lower[a] > b.lower[c]; });
+    const int32_t top = by_lower[0];
+    // Masks: none, a random half, the half without the 50 best rows, one row
+    // (an average one; the best one) and no row.
+    std::vector<std::vector<uint8_t>> masks(6, std::vector<uint8_t>(rows, 0));
+    masks[0].clear();
+    for (int v = 0; v < rows; ++v) masks[1][v] = (rng() & 1) != 0;
+    masks[2] = masks[1];
+    for (int i = 0; i < 50; ++i) masks[2][by_lower[i]] = 0;
+    masks[3][by_lower[rows / 2]] = 1;
+    masks[4][top] = 1;
+    const std::vector<std::vector<int32_t>> forced_sets = {
+        {}, {top, 17, 17}, {by_lower[rows / 2], by_lower[1], 2999}};
+    for (size_t m = 0; m < masks.size(); ++m) {
+      for (const std::vector<int32_t>& forced : forced_sets) {
+        for (const int k : {1, 3, 40}) {
+          for (const double log_ratio : {0.0, std::log(0.05)}) {
+            const CandidateQuery query = {
+                .k = k, .log_ratio = log_ratio, .forced = forced, .allowed = masks[m]};
+            INFO("trial " << trial << ", mask " << m << ", " << forced.size() << " forced, k " << k
+                          << ", log_ratio " << log_ratio);
+            const std::vector<int32_t> ids = ScreenedHead::Select(b.lower, b.upper, query);
+            REQUIRE(ids == SelectByBruteForce(b, query));
+            CheckAllowedOnly(ids, query);
+            for (const int32_t id : Needed(exact, query)) {
+              INFO("row " << id << " is needed");
+              REQUIRE(std::binary_search(ids.begin(), ids.end(), id));
+            }
+          }
+        }
+      }
+    }
+    // Spot checks of the masks' meaning.
+    const auto select = [&](int k, const std::vector<int32_t>& forced,
+                            const std::vector<uint8_t>& allowed) {
+      return ScreenedHead::Select(b.lower, b.upper, {.k = k, .forced = forced, .allowed = allowed});
+    };
+    CHECK(select(1, {}, masks[3]) == std::vector<int32_t>{by_lower[rows / 2]});
+    CHECK(select(40, {top}, masks[4]) == std::vector<int32_t>{top});
+    CHECK(select(1, {top}, masks[3]) == std::vector<int32_t>{by_lower[rows / 2]});
+    CHECK(select(1, {top, 5}, masks[5]).empty());
+    const std::vector<int32_t> without_top = select(1, {}, masks[2]);
+    CHECK_FALSE(std::binary_search(without_top.begin(), without_top.end(), top));
+    CHECK(!without_top.empty());
   }
 }
 
