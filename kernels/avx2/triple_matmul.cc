@@ -133,17 +133,15 @@ class TableCache {
 };
 
 // The dot products of one group's 64 rows with one token (its tables), in
-// row order.
+// row order. The 32-bit sums live in dots, in memory: touched once per 8
+// steps, they leave the registers to the 16-bit ones.
 BITBRAIN_INLINE void GroupDots(const uint8_t* group, int steps, const int8_t* tables,
                                int32_t* dots) {
   const __m256i nibble = _mm256_set1_epi8(0x0F);
   const __m256i one = _mm256_set1_epi8(1);
   const __m256i low_high = _mm256_set1_epi16(0x1001);  // byte weights (1, 16)
   constexpr int kGroupStepBytes = kBlocks * kTripleStepBytes;
-  __m256i acc[kBlocks][4];
-  for (auto& block : acc) {
-    for (__m256i& a : block) a = _mm256_setzero_si256();
-  }
+  std::memset(dots, 0, kTripleGroupRows * sizeof(int32_t));
   const uint8_t* p = group;
   for (int step0 = 0; step0 < steps; step0 += kWidenSteps) {
     __m256i acc16[kBlocks][2];
@@ -197,24 +195,22 @@ BITBRAIN_INLINE void GroupDots(const uint8_t* group, int steps, const int8_t* ta
         }
       }
     }
+    // acc16[b][0]: rows 0..7 and 16..23 of block b; acc16[b][1]: 8..15, 24..31.
 #pragma GCC unroll 2
     for (int b = 0; b < kBlocks; ++b) {
 #pragma GCC unroll 2
       for (int k = 0; k < 2; ++k) {
-        acc[b][2 * k] = _mm256_add_epi32(
-            acc[b][2 * k], _mm256_cvtepi16_epi32(_mm256_castsi256_si128(acc16[b][k])));
-        acc[b][2 * k + 1] = _mm256_add_epi32(
-            acc[b][2 * k + 1], _mm256_cvtepi16_epi32(_mm256_extracti128_si256(acc16[b][k], 1)));
+#pragma GCC unroll 2
+        for (int half = 0; half < 2; ++half) {
+          __m256i* out =
+              reinterpret_cast<__m256i*>(dots + b * kTripleBlockRows + 16 * half + 8 * k);
+          const __m128i sums = half == 0 ? _mm256_castsi256_si128(acc16[b][k])
+                                         : _mm256_extracti128_si256(acc16[b][k], 1);
+          _mm256_storeu_si256(out, _mm256_add_epi32(_mm256_loadu_si256(out),
+                                                    _mm256_cvtepi16_epi32(sums)));
+        }
       }
     }
-  }
-  // acc[b]: rows 0..7, 16..23, 8..15, 24..31 of block b.
-  for (int b = 0; b < kBlocks; ++b) {
-    int32_t* out = dots + b * kTripleBlockRows;
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), acc[b][0]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), acc[b][1]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8), acc[b][2]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 24), acc[b][3]);
   }
 }
 
