@@ -6,7 +6,7 @@
 // enough ahead: a 2-bit ternary GEMV that computes 20 GB/s from cache got 9-12
 // GB/s from memory on one core of 19, i.e. loads and computation did not
 // overlap; and they restart at every 4 KiB page and every short row stream
-// (a row of the head's int8 copy is 2560 bytes). Asking for each cache line a
+// (a row of the F16 head is 5120 bytes). Asking for each cache line a
 // fixed distance before it is read lets the computation hide the memory
 // latency. Prefetch instructions never fault, so a stream may run past the end
 // of its data; they change no result.
@@ -27,8 +27,9 @@ inline constexpr int kCacheLineBytes = 64;
 // 2 MB and 4 KiB pages (the engine maps its weights in 4 KiB pages): for the
 // one stream of a ternary row group 2048 bytes was the best or within noise of
 // it everywhere (1024 and 4096 were slower on 4 KiB pages); for each of the 4
-// row streams of the head kernels 1024 bytes (512 as good for head_screen,
-// slower for head_matmul; 2048 slower). The best values did not depend on the
+// row streams of head_matmul 1024 bytes (512 slower; 2048 slower). The
+// screening copy's single stream takes the ternary distance (1024 measured
+// the same, within noise). The best values did not depend on the
 // shape or the thread count, so they are constants, not tuning parameters.
 inline constexpr size_t kGroupStreamPrefetchBytes = 2048;
 inline constexpr size_t kRowStreamPrefetchBytes = 1024;
