@@ -1,5 +1,6 @@
 #include "serve/status.h"
 
+#include <charconv>
 #include <cstdio>
 #include <sstream>
 
@@ -32,6 +33,14 @@ std::string Fixed(double value, int decimals) {
 
 std::string Row(std::string_view name, std::string_view value) {
   return "<tr><th>" + EscapeHtml(name) + "</th><td>" + EscapeHtml(value) + "</td></tr>\n";
+}
+
+// A sample value as Prometheus reads it back exactly: the shortest decimal
+// that rounds to it (counts print as integers, never as 1.23457e+06).
+std::string SampleValue(double value) {
+  char buffer[32];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+  return std::string(buffer, end);
 }
 
 }  // namespace
@@ -123,7 +132,7 @@ std::string MetricsText(const StatusFigures& figures) {
   std::ostringstream text;
   const auto metric = [&](const char* name, const char* type, const char* help, double value) {
     text << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
-         << name << ' ' << value << '\n';
+         << name << ' ' << SampleValue(value) << '\n';
   };
   text << "# HELP bitbrain_http_responses_total HTTP responses by status code.\n"
           "# TYPE bitbrain_http_responses_total counter\n";
