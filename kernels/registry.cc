@@ -15,7 +15,7 @@ constexpr Kernels kScalarKernels = {
     .quantize_activations = scalar::QuantizeActivations,
     .ternary_matmul = {"i2s", scalar::kTernaryRowTile, scalar::TernaryPackedBytes,
                        scalar::TernaryPack, scalar::TernaryMatmul},
-    .compact_ternary_matmul = {"base3-1row-v1", scalar::kTernaryRowTile,
+    .compact_ternary_matmul = {"base3-1row-v2", scalar::kTernaryRowTile,
                                scalar::CompactTernaryPackedBytes, scalar::CompactTernaryPack,
                                scalar::CompactTernaryMatmul},
     .head_matmul = scalar::HeadMatmul,

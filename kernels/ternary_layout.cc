@@ -34,10 +34,9 @@ size_t GroupedLayoutBytes(int rows, int cols, int group_rows) {
   return groups * group_rows * static_cast<size_t>(cols) / 4;
 }
 
-size_t Base3LayoutBytes(int rows, int cols, int group_rows) {
-  const size_t groups = (static_cast<size_t>(rows) + group_rows - 1) / group_rows;
+size_t Base3LayoutBytes(int rows, int cols) {
   const size_t blocks = (static_cast<size_t>(cols) + kBase3BlockColumns - 1) / kBase3BlockColumns;
-  return groups * group_rows * blocks * kBase3BlockBytes;
+  return static_cast<size_t>(rows) * blocks * kBase3BlockBytes;
 }
 
 size_t TripleLayoutBytes(int rows, int cols) {
@@ -88,38 +87,18 @@ void PackRowInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, 
   }
 }
 
-void PackBase3(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out) {
+void PackBase3(const uint8_t* i2s, int rows, int cols, uint8_t* out) {
   const int blocks = (cols + kBase3BlockColumns - 1) / kBase3BlockColumns;
-  // Where each code of each word comes from, as an offset in a block.
-  static constexpr auto kColumns = [] {
-    std::array<uint8_t, kBase3BlockBytes / 2 * kBase3CodesPerWord> columns{};
-    for (int word = 0; word < kBase3BlockBytes / 2; ++word) {
-      for (int j = 0; j < kBase3CodesPerWord; ++j) {
-        columns[word * kBase3CodesPerWord + j] = static_cast<uint8_t>(Base3Column(word, j));
-      }
-    }
-    return columns;
-  }();
   // One row's codes (ternary + 1), padded with 1 (weight 0) to whole blocks.
-  std::vector<uint8_t> codes(static_cast<size_t>(blocks) * kBase3BlockColumns);
-  for (int row0 = 0; row0 < rows; row0 += group_rows) {
-    uint8_t* group = out + static_cast<size_t>(row0) * blocks * kBase3BlockBytes;
-    for (int j = 0; j < group_rows; ++j) {
-      std::fill(codes.begin(), codes.end(), uint8_t{1});
-      if (row0 + j < rows) RowCodes(i2s, row0 + j, cols, codes.data());
-      for (int block = 0; block < blocks; ++block) {
-        uint8_t* words = group + (static_cast<size_t>(block) * group_rows + j) * kBase3BlockBytes;
-        const uint8_t* block_codes = codes.data() + block * kBase3BlockColumns;
-        for (int word = 0; word < kBase3BlockBytes / 2; ++word) {
-          uint32_t v = 0;  // the codes as a base-3 number, code 0 most significant
-          for (int code = 0; code < kBase3CodesPerWord; ++code) {
-            v = v * 3 + block_codes[kColumns[word * kBase3CodesPerWord + code]];
-          }
-          const uint32_t x = (v * 65536 + 59048) / 59049;  // ceil(v * 2^16 / 3^10)
-          words[2 * word] = static_cast<uint8_t>(x);
-          words[2 * word + 1] = static_cast<uint8_t>(x >> 8);
-        }
-      }
+  std::vector<uint8_t> codes(static_cast<size_t>(blocks) * kBase3BlockColumns, 1);
+  for (int row = 0; row < rows; ++row) {
+    RowCodes(i2s, row, cols, codes.data());
+    for (int word = 0; word < blocks * kBase3BlockColumns / kBase3CodesPerWord; ++word, out += 2) {
+      uint32_t v = 0;  // the codes as a base-3 number, code 0 most significant
+      for (int j = 0; j < kBase3CodesPerWord; ++j) v = v * 3 + codes[word * kBase3CodesPerWord + j];
+      const uint32_t x = (v * 65536 + 59048) / 59049;  // ceil(v * 2^16 / 3^10)
+      out[0] = static_cast<uint8_t>(x);
+      out[1] = static_cast<uint8_t>(x >> 8);
     }
   }
 }

@@ -15,25 +15,20 @@
 // columns k0+4s .. k0+4s+3: the unsigned operand of one vpdpbusd against four
 // broadcast activation bytes. A group occupies R * cols / 4 bytes, as I2_S does.
 //
-// Base-3 (the compact layout, R = 4; 1.6 bits per weight): ten codes in each
-// 16-bit word, as a fixed-point fraction that multiplications take apart (no
-// division). A row is cut into blocks of 160 columns, 32 bytes = 16
-// little-endian words each; the group stores block 0 of rows 0..R-1, block 1
-// of rows 0..R-1, ... Word X holds codes c_0 .. c_9 as
+// Base-3 (the compact layout of scalar, R = 1; 1.6 bits per weight): ten
+// codes in each 16-bit word, as a fixed-point fraction that multiplications
+// take apart (no division). A row is cut into blocks of 160 columns, 32 bytes
+// = 16 little-endian words each; word i of a block holds its columns 10i ..
+// 10i+9, codes c_0 .. c_9, as
 //     X = ceil(v * 2^16 / 3^10),  v = sum_j c_j * 3^(9-j)  (0 <= v < 3^10),
-// and X_j = X * 3^j mod 2^16 yields
-//     c_j = (3 * X_j) >> 16   and   3 c_j + c_(j+1) = (9 * X_j) >> 16,
-// exactly. Proof: write X = v * 2^16 / 3^10 + d with 0 <= d < 1. Then X_j
-// = 2^16 * r / 3^(10-j) + 3^j * d with r = v mod 3^(10-j) (the sum stays
-// below 2^16 because 3^10 < 2^16), and b X_j / 2^16 for b = 3^n (n = 1, 2)
-// is the integer formed by codes j .. j+n-1 plus r' / 3^(10-j-n) + b 3^j d /
-// 2^16 with r' <= 3^(10-j-n) - 1, whose fractional part stays below 1
-// because 3^(j+n) / 2^16 < 1 / 3^(10-j-n), again 3^10 < 2^16.
-// Word i = 8h + k (h = 0, 1; k = 0..7) of a block starting at column c0 holds
-// code j of column c0 + 32u + 16h + 8e + k with (u, e) = Base3Slot(j): the
-// order in which the AVX2 kernel's vpackuswb and vpshufb lay the codes out.
-// Columns past the row's end (cols is a multiple of 128, the last block may
-// hold fewer than 160) have code 1 (weight 0).
+// and X_j = X * 3^j mod 2^16 yields c_j = (3 * X_j) >> 16 exactly. Proof:
+// write X = v * 2^16 / 3^10 + d with 0 <= d < 1. Then X_j = 2^16 * r /
+// 3^(10-j) + 3^j * d with r = v mod 3^(10-j) (the sum stays below 2^16
+// because 3^10 < 2^16), and 3 X_j / 2^16 is c_j plus r' / 3^(9-j) + 3^(j+1)
+// d / 2^16 with r' <= 3^(9-j) - 1, whose fractional part stays below 1
+// because 3^(j+1) / 2^16 < 1 / 3^(9-j), again 3^10 < 2^16. Columns past the
+// row's end (cols is a multiple of 128, the last block may hold fewer than
+// 160) have code 1 (weight 0).
 //
 // Triples (the compact layout of avx2, R = 64; 5/3 bits per weight): a row's
 // columns in triples 3G, 3G+1, 3G+2 (weight 0 past the row's end). Every
@@ -89,18 +84,9 @@ constexpr int TripleSteps(int cols) {
 // Bytes of the 2-bit layouts for rows x cols weights in groups of group_rows.
 size_t GroupedLayoutBytes(int rows, int cols, int group_rows);
 // Bytes of the base-3 layout.
-size_t Base3LayoutBytes(int rows, int cols, int group_rows);
+size_t Base3LayoutBytes(int rows, int cols);
 // Bytes of the triples layout.
 size_t TripleLayoutBytes(int rows, int cols);
-
-// The column of code j of word i in a base-3 block (relative to its start):
-// codes 0..7 come in pairs (3 c_j + c_(j+1)) packed two vectors into one,
-// then split by vpshufb; codes 8 and 9 are decoded singly.
-constexpr int Base3Column(int word, int j) {
-  const int u = j < 8 ? 2 * (j / 4) + j % 2 : 4;
-  const int e = j < 8 ? j % 4 / 2 : j - 8;
-  return 32 * u + 16 * (word / 8) + 8 * e + word % 8;
-}
 
 // Code j (0..9) of a base-3 word: the scalar definition of the decoding.
 constexpr int Base3Code(uint16_t word, int j) {
@@ -112,7 +98,7 @@ constexpr int Base3Code(uint16_t word, int j) {
 // Repack rows * cols / 4 bytes of I2_S codes (cols a multiple of 128).
 void PackBlockInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out);
 void PackRowInterleaved(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out);
-void PackBase3(const uint8_t* i2s, int rows, int cols, int group_rows, uint8_t* out);
+void PackBase3(const uint8_t* i2s, int rows, int cols, uint8_t* out);
 void PackTriples(const uint8_t* i2s, int rows, int cols, uint8_t* out);
 
 }  // namespace bitbrain::kernels

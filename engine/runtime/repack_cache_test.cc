@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "engine/runtime/engine.h"
+#include "kernels/isa.h"
+#include "kernels/kernels.h"
 
 namespace bitbrain::runtime {
 namespace {
@@ -212,8 +214,13 @@ TEST_CASE("the engine runs when its cache cannot be written") {
   const fs::path dir = TempDir("unwritable");
   const fs::path model = dir / "tiny.gguf";
   fs::copy_file(kTinyModel, model);
-  const std::vector<std::string> layouts = {"triples-64rows-v1", "i2s-4rows-v1", "base3-1row-v1",
-                                             "i2s", ScreenedHead::kCacheLayout};
+  // Every cache name the engine could use here: each layout of each variant.
+  std::vector<std::string> layouts = {ScreenedHead::kCacheLayout};
+  for (const kernels::Isa isa : kernels::SupportedIsas()) {
+    for (const kernels::TernaryLayout layout : kernels::kTernaryLayouts) {
+      layouts.push_back(kernels::KernelsFor(isa).ternary(layout).layout);
+    }
+  }
   for (const std::string& layout : layouts) {
     fs::create_directory(model.string() + ".bitbrain-" + layout + ".cache");
   }

@@ -1,15 +1,15 @@
-// Ternary matmul from the base-3 layout (kernels/ternary_layout.h) with one
-// row per group, NUMERICS.md section 2.3: each code decoded by Base3Code, an
+// Ternary matmul from the base-3 layout (kernels/ternary_layout.h),
+// NUMERICS.md section 2.3: each code decoded by Base3Code, an
 // exact int32 dot product per row and token, then the rescale.
 #include "kernels/scalar/scalar.h"
 #include "kernels/ternary_layout.h"
 
 namespace bitbrain::kernels::scalar {
 
-size_t CompactTernaryPackedBytes(int rows, int cols) { return Base3LayoutBytes(rows, cols, 1); }
+size_t CompactTernaryPackedBytes(int rows, int cols) { return Base3LayoutBytes(rows, cols); }
 
 void CompactTernaryPack(const uint8_t* i2s, int rows, int cols, uint8_t* out) {
-  PackBase3(i2s, rows, cols, 1, out);
+  PackBase3(i2s, rows, cols, out);
 }
 
 namespace {
@@ -17,13 +17,10 @@ namespace {
 // sum_i t[i] * q[i] over one row of base-3 blocks.
 int32_t Base3Dot(const uint8_t* row, const int8_t* q, int cols) {
   int32_t acc = 0;
-  for (int c0 = 0; c0 < cols; c0 += kBase3BlockColumns, row += kBase3BlockBytes) {
-    for (int word = 0; word < kBase3BlockBytes / 2; ++word) {
-      const uint16_t x = static_cast<uint16_t>(row[2 * word] | row[2 * word + 1] << 8);
-      for (int j = 0; j < kBase3CodesPerWord; ++j) {
-        const int col = c0 + Base3Column(word, j);
-        if (col < cols) acc += (Base3Code(x, j) - 1) * q[col];
-      }
+  for (int c0 = 0; c0 < cols; c0 += kBase3CodesPerWord, row += 2) {
+    const uint16_t x = static_cast<uint16_t>(row[0] | row[1] << 8);
+    for (int j = 0; j < kBase3CodesPerWord && c0 + j < cols; ++j) {
+      acc += (Base3Code(x, j) - 1) * q[c0 + j];
     }
   }
   return acc;
