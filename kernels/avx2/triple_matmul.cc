@@ -5,13 +5,13 @@
 // their signs.
 //
 // Exactness: a sum of three int8 activations needs 10 bits, a vpshufb entry
-// has 8. So q = 16 qh + ql with ql = q & 15 (0..15) and qh = q >> 4
-// (-8..7), and each triple has two tables, TL of the ql sums (within +-45)
-// and TH of the qh sums (within +-24). Two triples' lookups add up in bytes
-// (+-90, +-48); vpmaddubsw with the byte weights (1, 16) then forms
-// l + 16 h (within +-858) in 16-bit lanes, which take 8 steps (32 such sums,
-// within +-27456) before widening to 32 bits. The result is sum(t * q),
-// exactly: the same integer as every other layout's.
+// has 8. So q = 16 qh + ql with ql = ((q + 8) & 15) - 8 (-8..7) and
+// qh = (q - ql) / 16 (-8..8 for q in -128..127), and each triple has two
+// tables, TL of the ql sums and TH of the qh sums (each within +-24). Four
+// triples' lookups add up in bytes (+-96); vpmaddubsw with the byte weights
+// (1, 16) then forms l + 16 h (within +-1632) in 16-bit lanes, which take 8
+// steps (16 such sums, within +-26112) before widening to 32 bits. The
+// result is sum(t * q), exactly: the same integer as every other layout's.
 //
 // Tables cost ~16 instructions per triple and token, which a GEMV repays over
 // all its rows; each thread keeps the last ones it built (with the q they
@@ -67,8 +67,9 @@ void BuildTables(const int8_t* q, int cols, int8_t* tables) {
       const int col = 3 * g + j;
       const int v = col < cols ? q[col] : 0;
       // vpsignb by -1, 0 or 1 multiplies by it.
-      low = _mm_add_epi8(low, _mm_sign_epi8(_mm_set1_epi8(static_cast<char>(v & 15)), weight[j]));
-      high = _mm_add_epi8(high, _mm_sign_epi8(_mm_set1_epi8(static_cast<char>(v >> 4)), weight[j]));
+      const int v_low = ((v + 8) & 15) - 8;
+      low = _mm_add_epi8(low, _mm_sign_epi8(_mm_set1_epi8(static_cast<char>(v_low)), weight[j]));
+      high = _mm_add_epi8(high, _mm_sign_epi8(_mm_set1_epi8(static_cast<char>((v - v_low) / 16)), weight[j]));
     }
     _mm_store_si128(reinterpret_cast<__m128i*>(tables), low);
     _mm_store_si128(reinterpret_cast<__m128i*>(tables + 16), high);
@@ -150,48 +151,52 @@ BITBRAIN_INLINE void GroupDots(const uint8_t* group, int steps, const int8_t* ta
     for (int step = step0; step < step_end; ++step, p += kGroupStepBytes) {
       PrefetchLines<kGroupStepBytes>(p + kGroupStreamPrefetchBytes);
       const int8_t* table = tables + static_cast<size_t>(step) * kTriplesPerStep * kTableBytes;
-      __m256i signs[kBlocks];
 #pragma GCC unroll 2
       for (int b = 0; b < kBlocks; ++b) {
-        signs[b] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + b * kTripleStepBytes + 128));
-      }
-#pragma GCC unroll 4
-      for (int pair = 0; pair < kTriplesPerStep / 2; ++pair) {
-        __m256i index[kBlocks][2];
+        const uint8_t* block = p + b * kTripleStepBytes;
+        // Each block loads the tables afresh (from L1): kept in registers for
+        // both blocks, they would spill.
+        const int8_t* block_table = table;
+        asm volatile("" : "+r"(block_table));
+        const __m256i signs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 128));
+        // Triple g's vpsignb operand has bit g of the sign byte in bit 7 and
+        // is nonzero (vpsignb zeroes where its operand is 0). For g = 7 down
+        // to 1 that is (signs | 1) << (7 - g), one vpaddb from the last
+        // (odd, so no shift leaves it 0); g = 0 needs bit 0 itself.
+        __m256i shifted_sign = _mm256_or_si256(signs, one);
 #pragma GCC unroll 2
-        for (int b = 0; b < kBlocks; ++b) {
-          const __m256i bytes = _mm256_loadu_si256(
-              reinterpret_cast<const __m256i*>(p + b * kTripleStepBytes + 32 * pair));
-          index[b][0] = _mm256_and_si256(bytes, nibble);
-          index[b][1] = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble);
-        }
-        __m256i low[kBlocks], high[kBlocks];
+        for (int quad = 1; quad >= 0; --quad) {
+          __m256i low = _mm256_setzero_si256(), high = _mm256_setzero_si256();
 #pragma GCC unroll 2
-        for (int h = 0; h < 2; ++h) {
-          const int g = 2 * pair + h;
-          const __m256i low_table = _mm256_broadcastsi128_si256(
-              _mm_load_si128(reinterpret_cast<const __m128i*>(table + g * kTableBytes)));
-          const __m256i high_table = _mm256_broadcastsi128_si256(
-              _mm_load_si128(reinterpret_cast<const __m128i*>(table + g * kTableBytes + 16)));
+          for (int pair = 2 * quad + 1; pair >= 2 * quad; --pair) {
+            const __m256i bytes =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32 * pair));
 #pragma GCC unroll 2
-          for (int b = 0; b < kBlocks; ++b) {
-            // Bit g of each sign byte moved to bit 7; the 1 keeps the byte
-            // nonzero, since vpsignb zeroes where its operand is 0. (A 16-bit
-            // shift: bit 7 of each byte comes from the same byte, as g <= 7.)
-            const __m256i sign = _mm256_or_si256(_mm256_slli_epi16(signs[b], 7 - g), one);
-            const __m256i l = _mm256_sign_epi8(_mm256_shuffle_epi8(low_table, index[b][h]), sign);
-            const __m256i hi = _mm256_sign_epi8(_mm256_shuffle_epi8(high_table, index[b][h]), sign);
-            low[b] = h == 0 ? l : _mm256_add_epi8(low[b], l);
-            high[b] = h == 0 ? hi : _mm256_add_epi8(high[b], hi);
+            for (int h = 1; h >= 0; --h) {
+              const int g = 2 * pair + h;
+              const __m256i index =
+                  h == 0 ? _mm256_and_si256(bytes, nibble)
+                         : _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble);
+              __m256i sign;
+              if (g > 0) {
+                sign = shifted_sign;
+                shifted_sign = _mm256_add_epi8(shifted_sign, shifted_sign);
+              } else {  // a 16-bit shift: bit 7 of each byte comes from its bit 0
+                sign = _mm256_or_si256(_mm256_slli_epi16(signs, 7), one);
+              }
+              const __m256i low_table = _mm256_broadcastsi128_si256(
+                  _mm_load_si128(reinterpret_cast<const __m128i*>(block_table + g * kTableBytes)));
+              const __m256i high_table = _mm256_broadcastsi128_si256(
+                  _mm_load_si128(reinterpret_cast<const __m128i*>(block_table + g * kTableBytes + 16)));
+              low = _mm256_add_epi8(low, _mm256_sign_epi8(_mm256_shuffle_epi8(low_table, index), sign));
+              high = _mm256_add_epi8(high, _mm256_sign_epi8(_mm256_shuffle_epi8(high_table, index), sign));
+            }
           }
-        }
-        // Bytes (l, h) of rows 0..7 and 16..23, then 8..15 and 24..31.
-#pragma GCC unroll 2
-        for (int b = 0; b < kBlocks; ++b) {
-          acc16[b][0] = _mm256_add_epi16(
-              acc16[b][0], _mm256_maddubs_epi16(low_high, _mm256_unpacklo_epi8(low[b], high[b])));
-          acc16[b][1] = _mm256_add_epi16(
-              acc16[b][1], _mm256_maddubs_epi16(low_high, _mm256_unpackhi_epi8(low[b], high[b])));
+          // Bytes (l, h) of rows 0..7 and 16..23, then 8..15 and 24..31.
+          acc16[b][0] = _mm256_add_epi16(acc16[b][0],
+                                         _mm256_maddubs_epi16(low_high, _mm256_unpacklo_epi8(low, high)));
+          acc16[b][1] = _mm256_add_epi16(acc16[b][1],
+                                         _mm256_maddubs_epi16(low_high, _mm256_unpackhi_epi8(low, high)));
         }
       }
     }
