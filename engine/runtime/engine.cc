@@ -421,7 +421,8 @@ void Engine::Head(std::span<const LogitsRow> logits_rows) {
   const size_t stride = screened_.code_stride();
   const int n = static_cast<int>(logits_rows.size());
   Grow(buffers_.head_input, n * hidden);
-  Grow(buffers_.screen_q, n * stride);
+  const size_t input_bytes = ScreenedHead::kVectorsPerInput * stride;
+  Grow(buffers_.screen_q, n * input_bytes);
   screen_inputs_.assign(n, std::nullopt);
   pool_.ParallelFor(n, [&](int i) {
     float* hn = buffers_.head_input.data() + i * hidden;
@@ -429,7 +430,7 @@ void Engine::Head(std::span<const LogitsRow> logits_rows) {
                      c.embedding_length, c.rms_epsilon, hn);
     kernels_.round_f16(hn, c.embedding_length, hn);
     if (logits_rows[i].query != nullptr && screened_.rows() > 0) {
-      screen_inputs_[i] = screened_.Quantize(hn, buffers_.screen_q.data() + i * stride);
+      screen_inputs_[i] = screened_.Quantize(hn, buffers_.screen_q.data() + i * input_bytes);
     }
   });
   // Candidate rows whose input cannot be screened (or with screening off)
@@ -484,22 +485,26 @@ void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<
   const size_t vocab = c.vocab_size;
   const size_t stride = screened_.code_stride();
   const int n = static_cast<int>(which.size());
-  Grow(buffers_.screen_batch, n * stride);
-  Grow(buffers_.screen_acc, n * vocab);
+  // Each input screens with kVectorsPerInput int8 vectors, side by side.
+  constexpr int kVectors = ScreenedHead::kVectorsPerInput;
+  const size_t input_bytes = kVectors * stride;
+  Grow(buffers_.screen_batch, n * input_bytes);
+  Grow(buffers_.screen_acc, n * kVectors * vocab);
   Grow(buffers_.lower, n * vocab);
   Grow(buffers_.upper, n * vocab);
   for (int i = 0; i < n; ++i) {
-    std::memcpy(buffers_.screen_batch.data() + i * stride,
-                buffers_.screen_q.data() + which[i] * stride, stride);
+    std::memcpy(buffers_.screen_batch.data() + i * input_bytes,
+                buffers_.screen_q.data() + which[i] * input_bytes, input_bytes);
   }
   // One pass over the screening copy for all rows, each chunk's bounds
   // computed while its products are in cache.
   pool_.ParallelRows(c.vocab_size, kHeadRowTile, [&](int begin, int end) {
     int32_t* acc = buffers_.screen_acc.data();
-    kernels_.head_screen.screen(screened_.codes(), stride, buffers_.screen_batch.data(), n,
-                                begin, end, acc, vocab);
+    kernels_.head_screen.screen(screened_.codes(), stride, buffers_.screen_batch.data(),
+                                n * kVectors, begin, end, acc, vocab);
     for (int i = 0; i < n; ++i) {
-      screened_.Bounds(*screen_inputs_[which[i]], acc + i * vocab, begin, end,
+      const int32_t* input_acc = acc + i * kVectors * vocab;
+      screened_.Bounds(*screen_inputs_[which[i]], input_acc, input_acc + vocab, begin, end,
                        buffers_.lower.data() + i * vocab, buffers_.upper.data() + i * vocab);
     }
   });

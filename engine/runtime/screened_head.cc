@@ -110,27 +110,40 @@ std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int8_t
     amax = std::max(amax, std::fabs(h[i]));
   }
   if (amax == 0) return std::nullopt;
-  // The step is an f32 value, so step * code is exact in f64 and each
-  // residual below is h[i] - h^[i] rounded once (2^-53 relative: covered by
-  // RoundedUp).
+  // Both steps are f32 values, so step * code is exact in f64, and so is
+  // each difference below: a code is nonzero only where the value is at
+  // least about half a step, so the two terms are within a factor of 3 of
+  // each other, with at most 32 significant bits each, and their difference
+  // fits f64's 53 bits. Only the squares and their sum round (2^-53
+  // relative each: covered by RoundedUp).
   Input input;
   input.step = static_cast<float>(amax / 127.0f);
-  double residual_sq = 0;
+  int8_t* q_residual = q + code_stride_;
+  double first_max = 0;
   for (int i = 0; i < cols_; ++i) {
     q[i] = Code(h[i], input.step);
-    const double residual = h[i] - input.step * q[i];
+    first_max = std::max(first_max, std::fabs(h[i] - input.step * q[i]));
+  }
+  input.residual_step = static_cast<float>(first_max / 127.0);
+  double residual_sq = 0;
+  for (int i = 0; i < cols_; ++i) {
+    const double first = h[i] - input.step * q[i];
+    q_residual[i] = Code(first, input.residual_step);
+    const double residual = first - input.residual_step * q_residual[i];
     residual_sq += residual * residual;
   }
   std::fill(q + cols_, q + code_stride_, 0);
+  std::fill(q_residual + cols_, q_residual + code_stride_, 0);
   input.norm = RoundedUp(std::sqrt(sum_sq));
   input.residual = RoundedUp(std::sqrt(residual_sq));
   return input;
 }
 
 // The bound. Row v of the head, e (cols f16 values), has the copy c codes
-// (c = scale_[v]); the input h has the copy h^ = step q. The screened value
-// y = (c codes) . h^ = c step acc is exact in real numbers (acc is the
-// kernel's exact integer). The exact logit is x = dot16(h, e) in f32. Then
+// (c = scale_[v]); the input h has the copy h^ = step q + step' q' (Quantize).
+// The screened value y = (c codes) . h^ = c step acc + c step' acc' is exact
+// in real numbers (acc, acc' are the kernel's exact integers). The exact
+// logit is x = dot16(h, e) in f32. Then
 //
 //   x - y = (x - h.e) + h.(e - c codes) + (h - h^).(c codes)
 //
@@ -140,21 +153,23 @@ std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int8_t
 //           <= norm * error_norm_[v] + (residual + gamma * norm) * norm_[v]      (*)
 //
 // since norm_[v] bounds both ||e|| and ||c codes||, and every stored norm is
-// rounded up (constructor, Quantize). Evaluating y in f64 (t = step * acc,
-// t * c: two roundings) is off by at most 2^-52 |y|; evaluating (*) and
-// y -/+ bound in f64 adds a few more roundings of 2^-53 relative to |y| +
-// bound. The margin below — (*) times (1 + 2^-30), plus 2^-30 |y|, plus
-// 2^-100 for subnormal f32 results inside dot16 — exceeds all of these, so
-// lower <= x <= upper.
+// rounded up (constructor, Quantize). Evaluating y in f64 (each term two
+// roundings, then their sum) is off by at most 2^-51 (|y1| + |y2|), y1 and y2
+// its terms; evaluating (*) and y -/+ bound in f64 adds a few more roundings
+// of 2^-53 relative to |y1| + |y2| + bound. The margin below — (*) times
+// (1 + 2^-30), plus 2^-30 (|y1| + |y2|), plus 2^-100 for subnormal f32
+// results inside dot16 — exceeds all of these, so lower <= x <= upper.
 // A row with an Inf or NaN has error_norm_ = +Inf and gets [-Inf, +Inf].
-void ScreenedHead::Bounds(const Input& input, const int32_t* acc, int begin, int end,
-                          double* lower, double* upper) const {
+void ScreenedHead::Bounds(const Input& input, const int32_t* acc, const int32_t* residual_acc,
+                          int begin, int end, double* lower, double* upper) const {
   const double h_norm = input.norm;
   const double e_factor = input.residual + dot_error_ * input.norm;
   for (int v = begin; v < end; ++v) {
-    const double y = input.step * acc[v] * scale_[v];
+    const double y1 = input.step * acc[v] * scale_[v];
+    const double y2 = input.residual_step * residual_acc[v] * scale_[v];
+    const double y = y1 + y2;
     const double bound = (h_norm * error_norm_[v] + e_factor * norm_[v]) * (1 + kSlack) +
-                         std::fabs(y) * kSlack + kTiny;
+                         (std::fabs(y1) + std::fabs(y2)) * kSlack + kTiny;
     lower[v] = y - bound;
     upper[v] = y + bound;
   }

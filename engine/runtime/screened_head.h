@@ -6,9 +6,10 @@
 // bit, on the rows a sampler can pick.
 //
 // Per step, for each head input h (f16 values):
-//   Quantize(h)  h rounded to int8 q (one scale)
+//   Quantize(h)  h as two int8 vectors, q and the rounding left by it
+//                (h ~ step q + residual_step q_residual)
 //   screen       kernels' head_screen: integer dot products of every row's
-//                codes with q (one pass over the copy for a batch)
+//                codes with both (one pass over the copy for a batch)
 //   Bounds       lower[v] <= exact logit of row v <= upper[v] (proof in the .cc)
 //   Select       the rows a CandidateQuery needs
 // Built once at load from the F16 embeddings (kernels' head_screen.quantize),
@@ -33,12 +34,20 @@ namespace bitbrain::runtime {
 
 class ScreenedHead {
  public:
-  // One head input quantized for screening: h^ = step * q.
+  // One head input quantized for screening: h^ = step * q + residual_step *
+  // q_residual. The second vector, int8 codes of what the first leaves,
+  // makes ||h - h^|| ~127 times smaller, so that the bound is about the
+  // copy's own error: half as wide, which leaves ~1/10 of the rows to
+  // compute exactly. It costs the screen a second product per code (the
+  // copy is read once).
   struct Input {
     double step = 0;
+    double residual_step = 0;
     double norm = 0;      // >= ||h||
     double residual = 0;  // >= ||h - h^||
   };
+  // The int8 vectors a head input screens with (q, then q_residual).
+  static constexpr int kVectorsPerInput = 2;
 
   // The cache's name for the copy's format (RepackCache's layout).
   static constexpr const char* kCacheLayout = "head-screen-int8-v2";
@@ -59,16 +68,16 @@ class ScreenedHead {
   // What a screening pass reads: the codes and the per-row numbers.
   size_t bytes() const;
 
-  // Writes q (code_stride() int8);
+  // Writes q and then q_residual (code_stride() int8 each, at q);
   // nullopt if h (cols floats) holds an Inf or NaN or only zeros, for which
   // the caller computes the full head instead.
   std::optional<Input> Quantize(const float* h, int8_t* q) const;
 
   // lower[v] <= (exact logit of row v) <= upper[v] for v in [begin, end),
-  // from acc[v] = codes[v] . q. A row holding
-  // an Inf or NaN gets [-Inf, +Inf].
-  void Bounds(const Input& input, const int32_t* acc, int begin, int end,
-              double* lower, double* upper) const;
+  // from acc[v] = codes[v] . q and residual_acc[v] = codes[v] . q_residual.
+  // A row holding an Inf or NaN gets [-Inf, +Inf].
+  void Bounds(const Input& input, const int32_t* acc, const int32_t* residual_acc, int begin,
+              int end, double* lower, double* upper) const;
 
   // The rows `query` needs (candidates.h), ids ascending, given every row's
   // bounds: of the rows the query allows, the forced ones and every other

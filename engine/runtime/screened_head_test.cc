@@ -55,14 +55,16 @@ struct Bounds {
 
 Bounds Screen(const ScreenedHead& screened, const std::vector<float>& h) {
   const size_t stride = screened.code_stride();
-  std::vector<int8_t> q(stride);
+  constexpr int kVectors = ScreenedHead::kVectorsPerInput;
+  std::vector<int8_t> q(kVectors * stride);
   const std::optional<ScreenedHead::Input> input = screened.Quantize(h.data(), q.data());
   REQUIRE(input);
   const int rows = screened.rows();
-  std::vector<int32_t> acc(rows);
-  Active().head_screen.screen(screened.codes(), stride, q.data(), 1, 0, rows, acc.data(), rows);
+  std::vector<int32_t> acc(kVectors * rows);
+  Active().head_screen.screen(screened.codes(), stride, q.data(), kVectors, 0, rows, acc.data(),
+                              rows);
   Bounds b{std::vector<double>(rows), std::vector<double>(rows)};
-  screened.Bounds(*input, acc.data(), 0, rows, b.lower.data(), b.upper.data());
+  screened.Bounds(*input, acc.data(), acc.data() + rows, 0, rows, b.lower.data(), b.upper.data());
   return b;
 }
 
@@ -95,6 +97,32 @@ TEST_CASE("the exact logit lies within the bounds: random heads and inputs") {
       INFO("cols " << cols << ", trial " << trial);
       CheckBounds(screened, head, RandomInput(cols, trial % 2 ? 1.0 : 30.0, 100 + trial));
     }
+  }
+}
+
+TEST_CASE("the residual vector: h^ within the stated residual, ~127 times closer than q alone") {
+  const int cols = 2560;
+  const Head head = RandomHead(4, cols, 0.03, 5);
+  const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
+  const size_t stride = screened.code_stride();
+  for (int trial = 0; trial < 10; ++trial) {
+    const std::vector<float> h = RandomInput(cols, trial % 2 ? 1.0 : 30.0, 200 + trial);
+    std::vector<int8_t> q(ScreenedHead::kVectorsPerInput * stride);
+    const std::optional<ScreenedHead::Input> input = screened.Quantize(h.data(), q.data());
+    REQUIRE(input);
+    const int8_t* q_residual = q.data() + stride;
+    long double first_sq = 0, residual_sq = 0;
+    for (int i = 0; i < cols; ++i) {
+      const long double first = h[i] - static_cast<long double>(input->step) * q[i];
+      const long double residual = first - static_cast<long double>(input->residual_step) * q_residual[i];
+      first_sq += first * first;
+      residual_sq += residual * residual;
+    }
+    INFO("trial " << trial << ": ||h - step q|| " << std::sqrt(first_sq) << ", ||h - h^|| "
+                  << std::sqrt(residual_sq) << ", stated " << input->residual);
+    CHECK(std::sqrt(residual_sq) <= input->residual);
+    CHECK(input->residual <= input->residual_step / 2 * std::sqrt(cols) * (1 + 1e-9));
+    CHECK(input->residual * 64 < std::sqrt(first_sq));
   }
 }
 
@@ -138,7 +166,7 @@ TEST_CASE("rows with Inf or NaN get unbounded intervals; bad inputs are refused"
     CHECK(b.upper[v] == INFINITY);
   }
   CHECK(std::isfinite(b.lower[0]));
-  std::vector<int8_t> q(screened.code_stride());
+  std::vector<int8_t> q(ScreenedHead::kVectorsPerInput * screened.code_stride());
   std::vector<float> h(64, 0.0f);
   CHECK_FALSE(screened.Quantize(h.data(), q.data()));  // all zero
   h[3] = NAN;
