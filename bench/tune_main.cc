@@ -3,9 +3,11 @@
 // writes the best values to the tuning file the engine reads at start
 // (kernels::DefaultTuningPath(), i.e. models/tuning.txt, unless --out).
 //
-// For each thread count, the decoding time of a few tokens decides: first
-// between the ternary layouts (an engine of each; decoding is where the
-// layout's bytes and instructions per weight matter), then, with the faster
+// For each thread count, decoding time decides: first between the ternary
+// layouts, on 32 tokens (an engine of each; decoding is where the layout's
+// bytes and instructions per weight matter, and the layouts can be within
+// 10% of each other, which 8 tokens do not resolve on a noisy machine), then,
+// on 8 tokens a candidate, with the faster
 // layout and more than one thread, between candidate task counts per thread
 // for each of the engine's parallel products in turn, the others keeping
 // their best so far (the products are memory-bound when decoding, where the
@@ -39,7 +41,7 @@ struct Flags {
   std::vector<int> tasks_per_thread = {1, 2, 4, 8, 16};
   std::vector<int> prefill_chunks = {16, 32, 64, 128, 256};
   int repetitions = 5;
-  std::string decode = "tg8", prefill = "pp256";
+  std::string layout_decode = "tg32", decode = "tg8", prefill = "pp256";
 };
 
 Flags ParseFlags(int argc, char** argv) {
@@ -147,6 +149,7 @@ int Main(int argc, char** argv) {
   if (flags.threads.empty()) {
     for (int t = 1; t <= static_cast<int>(std::thread::hardware_concurrency()); ++t) flags.threads.push_back(t);
   }
+  const Workload layout_decode = ParseWorkloads(flags.layout_decode).front();
   const Workload decode = ParseWorkloads(flags.decode).front();
   const Workload prefill = ParseWorkloads(flags.prefill).front();
   kernels::Tuning tuning;
@@ -155,8 +158,10 @@ int Main(int argc, char** argv) {
                tuning.cpu.c_str(), flags.repetitions);
 
   for (const int threads : flags.threads) {
-    std::fprintf(stderr, "%d threads, %s per candidate:\n", threads, decode.name.c_str());
-    tuning.layout[threads] = BestLayout(flags.model, threads, tuning, decode, flags.repetitions);
+    std::fprintf(stderr, "%d threads, %s per layout, %s per split:\n", threads,
+                 layout_decode.name.c_str(), decode.name.c_str());
+    tuning.layout[threads] =
+        BestLayout(flags.model, threads, tuning, layout_decode, flags.repetitions);
     if (threads == 1) continue;  // one thread has nothing to split
     runtime::Engine engine(flags.model, runtime::WithTuning({.threads = threads,
                                                              .context_length = decode.positions()},
