@@ -421,7 +421,11 @@ void Engine::Head(std::span<const LogitsRow> logits_rows) {
   const size_t stride = screened_.code_stride();
   const int n = static_cast<int>(logits_rows.size());
   Grow(buffers_.head_input, n * hidden);
-  const size_t input_bytes = ScreenedHead::kVectorsPerInput * stride;
+  // A single input screens with the residual vector too (screened_head.h).
+  const int queries = static_cast<int>(std::count_if(
+      logits_rows.begin(), logits_rows.end(), [](const LogitsRow& r) { return r.query != nullptr; }));
+  const int vectors = queries == 1 ? ScreenedHead::kMaxVectorsPerInput : 1;
+  const size_t input_bytes = vectors * stride;
   Grow(buffers_.screen_q, n * input_bytes);
   screen_inputs_.assign(n, std::nullopt);
   pool_.ParallelFor(n, [&](int i) {
@@ -430,7 +434,8 @@ void Engine::Head(std::span<const LogitsRow> logits_rows) {
                      c.embedding_length, c.rms_epsilon, hn);
     kernels_.round_f16(hn, c.embedding_length, hn);
     if (logits_rows[i].query != nullptr && screened_.rows() > 0) {
-      screen_inputs_[i] = screened_.Quantize(hn, buffers_.screen_q.data() + i * input_bytes);
+      screen_inputs_[i] =
+          screened_.Quantize(hn, vectors, buffers_.screen_q.data() + i * input_bytes);
     }
   });
   // Candidate rows whose input cannot be screened (or with screening off)
@@ -485,11 +490,11 @@ void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<
   const size_t vocab = c.vocab_size;
   const size_t stride = screened_.code_stride();
   const int n = static_cast<int>(which.size());
-  // Each input screens with kVectorsPerInput int8 vectors, side by side.
-  constexpr int kVectors = ScreenedHead::kVectorsPerInput;
-  const size_t input_bytes = kVectors * stride;
+  // Each input's int8 vectors (Head: the same count for all), side by side.
+  const int vectors = screen_inputs_[which[0]]->vectors;
+  const size_t input_bytes = vectors * stride;
   Grow(buffers_.screen_batch, n * input_bytes);
-  Grow(buffers_.screen_acc, n * kVectors * vocab);
+  Grow(buffers_.screen_acc, n * vectors * vocab);
   Grow(buffers_.lower, n * vocab);
   Grow(buffers_.upper, n * vocab);
   for (int i = 0; i < n; ++i) {
@@ -501,10 +506,10 @@ void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<
   pool_.ParallelRows(c.vocab_size, kHeadRowTile, [&](int begin, int end) {
     int32_t* acc = buffers_.screen_acc.data();
     kernels_.head_screen.screen(screened_.codes(), stride, buffers_.screen_batch.data(),
-                                n * kVectors, begin, end, acc, vocab);
+                                n * vectors, begin, end, acc, vocab);
     for (int i = 0; i < n; ++i) {
-      const int32_t* input_acc = acc + i * kVectors * vocab;
-      screened_.Bounds(*screen_inputs_[which[i]], input_acc, input_acc + vocab, begin, end,
+      const int32_t* input_acc = acc + i * vectors * vocab;
+      screened_.Bounds(*screen_inputs_[which[i]], input_acc, vectors == 2 ? input_acc + vocab : nullptr, begin, end,
                        buffers_.lower.data() + i * vocab, buffers_.upper.data() + i * vocab);
     }
   });

@@ -101,7 +101,8 @@ size_t ScreenedHead::bytes() const {
   return rows_ * (code_stride_ + sizeof(float) + 2 * sizeof(double));
 }
 
-std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int8_t* q) const {
+std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int vectors,
+                                                          int8_t* q) const {
   double sum_sq = 0;
   float amax = 0;
   for (int i = 0; i < cols_; ++i) {
@@ -117,31 +118,37 @@ std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int8_t
   // fits f64's 53 bits. Only the squares and their sum round (2^-53
   // relative each: covered by RoundedUp).
   Input input;
+  input.vectors = vectors;
   input.step = static_cast<float>(amax / 127.0f);
-  int8_t* q_residual = q + code_stride_;
-  double first_max = 0;
-  for (int i = 0; i < cols_; ++i) {
-    q[i] = Code(h[i], input.step);
-    first_max = std::max(first_max, std::fabs(h[i] - input.step * q[i]));
+  for (int i = 0; i < cols_; ++i) q[i] = Code(h[i], input.step);
+  std::fill(q + cols_, q + code_stride_, 0);
+  int8_t* q_residual = vectors == 2 ? q + code_stride_ : nullptr;
+  if (q_residual != nullptr) {
+    double first_max = 0;
+    for (int i = 0; i < cols_; ++i) {
+      first_max = std::max(first_max, std::fabs(h[i] - input.step * q[i]));
+    }
+    input.residual_step = static_cast<float>(first_max / 127.0);
+    std::fill(q_residual + cols_, q_residual + code_stride_, 0);
   }
-  input.residual_step = static_cast<float>(first_max / 127.0);
   double residual_sq = 0;
   for (int i = 0; i < cols_; ++i) {
-    const double first = h[i] - input.step * q[i];
-    q_residual[i] = Code(first, input.residual_step);
-    const double residual = first - input.residual_step * q_residual[i];
+    double residual = h[i] - input.step * q[i];
+    if (q_residual != nullptr) {
+      q_residual[i] = Code(residual, input.residual_step);
+      residual -= input.residual_step * q_residual[i];
+    }
     residual_sq += residual * residual;
   }
-  std::fill(q + cols_, q + code_stride_, 0);
-  std::fill(q_residual + cols_, q_residual + code_stride_, 0);
   input.norm = RoundedUp(std::sqrt(sum_sq));
   input.residual = RoundedUp(std::sqrt(residual_sq));
   return input;
 }
 
 // The bound. Row v of the head, e (cols f16 values), has the copy c codes
-// (c = scale_[v]); the input h has the copy h^ = step q + step' q' (Quantize).
-// The screened value y = (c codes) . h^ = c step acc + c step' acc' is exact
+// (c = scale_[v]); the input h has the copy h^ = step q + step' q' (Quantize;
+// step' = 0 without the residual vector). The screened value
+// y = (c codes) . h^ = c step acc + c step' acc' is exact
 // in real numbers (acc, acc' are the kernel's exact integers). The exact
 // logit is x = dot16(h, e) in f32. Then
 //
@@ -166,7 +173,7 @@ void ScreenedHead::Bounds(const Input& input, const int32_t* acc, const int32_t*
   const double e_factor = input.residual + dot_error_ * input.norm;
   for (int v = begin; v < end; ++v) {
     const double y1 = input.step * acc[v] * scale_[v];
-    const double y2 = input.residual_step * residual_acc[v] * scale_[v];
+    const double y2 = input.vectors == 2 ? input.residual_step * residual_acc[v] * scale_[v] : 0;
     const double y = y1 + y2;
     const double bound = (h_norm * error_norm_[v] + e_factor * norm_[v]) * (1 + kSlack) +
                          (std::fabs(y1) + std::fabs(y2)) * kSlack + kTiny;

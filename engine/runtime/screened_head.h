@@ -6,10 +6,10 @@
 // bit, on the rows a sampler can pick.
 //
 // Per step, for each head input h (f16 values):
-//   Quantize(h)  h as two int8 vectors, q and the rounding left by it
-//                (h ~ step q + residual_step q_residual)
+//   Quantize(h)  h as int8 q, and for a single input also the codes of the
+//                rounding q leaves (h ~ step q + residual_step q_residual)
 //   screen       kernels' head_screen: integer dot products of every row's
-//                codes with both (one pass over the copy for a batch)
+//                codes with them (one pass over the copy for a batch)
 //   Bounds       lower[v] <= exact logit of row v <= upper[v] (proof in the .cc)
 //   Select       the rows a CandidateQuery needs
 // Built once at load from the F16 embeddings (kernels' head_screen.quantize),
@@ -34,20 +34,21 @@ namespace bitbrain::runtime {
 
 class ScreenedHead {
  public:
-  // One head input quantized for screening: h^ = step * q + residual_step *
-  // q_residual. The second vector, int8 codes of what the first leaves,
-  // makes ||h - h^|| ~127 times smaller, so that the bound is about the
-  // copy's own error: half as wide, which leaves ~1/10 of the rows to
-  // compute exactly. It costs the screen a second product per code (the
-  // copy is read once).
+  // One head input quantized for screening: h^ = step * q, plus
+  // residual_step * q_residual with the residual vector. That second vector,
+  // int8 codes of what q leaves, makes ||h - h^|| ~127 times smaller, so that
+  // the bound is about the copy's own error: half as wide, which leaves ~1/10
+  // of the rows to compute exactly. It costs the screen a second product per
+  // code, which is free for a single input (that pass is limited by reading
+  // the copy) but not for a batch (limited by the products).
   struct Input {
+    int vectors = 1;             // 1: q alone; 2: q and q_residual
     double step = 0;
-    double residual_step = 0;
+    double residual_step = 0;    // 0 without the residual vector
     double norm = 0;      // >= ||h||
     double residual = 0;  // >= ||h - h^||
   };
-  // The int8 vectors a head input screens with (q, then q_residual).
-  static constexpr int kVectorsPerInput = 2;
+  static constexpr int kMaxVectorsPerInput = 2;
 
   // The cache's name for the copy's format (RepackCache's layout).
   static constexpr const char* kCacheLayout = "head-screen-int8-v2";
@@ -68,14 +69,15 @@ class ScreenedHead {
   // What a screening pass reads: the codes and the per-row numbers.
   size_t bytes() const;
 
-  // Writes q and then q_residual (code_stride() int8 each, at q);
-  // nullopt if h (cols floats) holds an Inf or NaN or only zeros, for which
+  // Writes `vectors` (1 or 2) int8 vectors of code_stride() each at q: q,
+  // then q_residual; nullopt if h (cols floats) holds an Inf or NaN or only zeros, for which
   // the caller computes the full head instead.
-  std::optional<Input> Quantize(const float* h, int8_t* q) const;
+  std::optional<Input> Quantize(const float* h, int vectors, int8_t* q) const;
 
   // lower[v] <= (exact logit of row v) <= upper[v] for v in [begin, end),
-  // from acc[v] = codes[v] . q and residual_acc[v] = codes[v] . q_residual.
-  // A row holding an Inf or NaN gets [-Inf, +Inf].
+  // from acc[v] = codes[v] . q and, for an input with the residual vector,
+  // residual_acc[v] = codes[v] . q_residual (otherwise not read). A row
+  // holding an Inf or NaN gets [-Inf, +Inf].
   void Bounds(const Input& input, const int32_t* acc, const int32_t* residual_acc, int begin,
               int end, double* lower, double* upper) const;
 

@@ -53,26 +53,30 @@ struct Bounds {
   std::vector<double> lower, upper;
 };
 
-Bounds Screen(const ScreenedHead& screened, const std::vector<float>& h) {
+// The bounds from h quantized to `vectors` int8 vectors (1: q alone; 2: with
+// the residual vector).
+Bounds Screen(const ScreenedHead& screened, const std::vector<float>& h,
+              int vectors = ScreenedHead::kMaxVectorsPerInput) {
   const size_t stride = screened.code_stride();
-  constexpr int kVectors = ScreenedHead::kVectorsPerInput;
-  std::vector<int8_t> q(kVectors * stride);
-  const std::optional<ScreenedHead::Input> input = screened.Quantize(h.data(), q.data());
+  std::vector<int8_t> q(vectors * stride);
+  const std::optional<ScreenedHead::Input> input = screened.Quantize(h.data(), vectors, q.data());
   REQUIRE(input);
   const int rows = screened.rows();
-  std::vector<int32_t> acc(kVectors * rows);
-  Active().head_screen.screen(screened.codes(), stride, q.data(), kVectors, 0, rows, acc.data(),
+  std::vector<int32_t> acc(vectors * rows);
+  Active().head_screen.screen(screened.codes(), stride, q.data(), vectors, 0, rows, acc.data(),
                               rows);
   Bounds b{std::vector<double>(rows), std::vector<double>(rows)};
-  screened.Bounds(*input, acc.data(), acc.data() + rows, 0, rows, b.lower.data(), b.upper.data());
+  screened.Bounds(*input, acc.data(), vectors == 2 ? acc.data() + rows : nullptr, 0, rows,
+                  b.lower.data(), b.upper.data());
   return b;
 }
 
 // Checks lower <= exact <= upper on every row; returns the largest
 // |exact - middle| / half-width, how much of the bound was used.
-double CheckBounds(const ScreenedHead& screened, const Head& head, const std::vector<float>& h) {
+double CheckBounds(const ScreenedHead& screened, const Head& head, const std::vector<float>& h,
+                   int vectors = ScreenedHead::kMaxVectorsPerInput) {
   const std::vector<float> exact = Exact(head, h);
-  const Bounds b = Screen(screened, h);
+  const Bounds b = Screen(screened, h, vectors);
   double used = 0;
   for (int v = 0; v < head.rows; ++v) {
     INFO("row " << v << ": " << b.lower[v] << " <= " << exact[v] << " <= " << b.upper[v]);
@@ -94,8 +98,9 @@ TEST_CASE("the exact logit lies within the bounds: random heads and inputs") {
     const Head head = RandomHead(500, cols, 0.03, cols);
     const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
     for (int trial = 0; trial < 20; ++trial) {
-      INFO("cols " << cols << ", trial " << trial);
-      CheckBounds(screened, head, RandomInput(cols, trial % 2 ? 1.0 : 30.0, 100 + trial));
+      const int vectors = 1 + trial / 10;  // q alone, then with the residual vector
+      INFO("cols " << cols << ", trial " << trial << ", vectors " << vectors);
+      CheckBounds(screened, head, RandomInput(cols, trial % 2 ? 1.0 : 30.0, 100 + trial), vectors);
     }
   }
 }
@@ -107,8 +112,8 @@ TEST_CASE("the residual vector: h^ within the stated residual, ~127 times closer
   const size_t stride = screened.code_stride();
   for (int trial = 0; trial < 10; ++trial) {
     const std::vector<float> h = RandomInput(cols, trial % 2 ? 1.0 : 30.0, 200 + trial);
-    std::vector<int8_t> q(ScreenedHead::kVectorsPerInput * stride);
-    const std::optional<ScreenedHead::Input> input = screened.Quantize(h.data(), q.data());
+    std::vector<int8_t> q(2 * stride);
+    const std::optional<ScreenedHead::Input> input = screened.Quantize(h.data(), 2, q.data());
     REQUIRE(input);
     const int8_t* q_residual = q.data() + stride;
     long double first_sq = 0, residual_sq = 0;
@@ -166,11 +171,11 @@ TEST_CASE("rows with Inf or NaN get unbounded intervals; bad inputs are refused"
     CHECK(b.upper[v] == INFINITY);
   }
   CHECK(std::isfinite(b.lower[0]));
-  std::vector<int8_t> q(ScreenedHead::kVectorsPerInput * screened.code_stride());
+  std::vector<int8_t> q(ScreenedHead::kMaxVectorsPerInput * screened.code_stride());
   std::vector<float> h(64, 0.0f);
-  CHECK_FALSE(screened.Quantize(h.data(), q.data()));  // all zero
+  CHECK_FALSE(screened.Quantize(h.data(), 2, q.data()));  // all zero
   h[3] = NAN;
-  CHECK_FALSE(screened.Quantize(h.data(), q.data()));
+  CHECK_FALSE(screened.Quantize(h.data(), 2, q.data()));
 }
 
 bool IsForced(const CandidateQuery& query, int v) {
