@@ -509,7 +509,8 @@ void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<
                                 n * vectors, begin, end, acc, vocab);
     for (int i = 0; i < n; ++i) {
       const int32_t* input_acc = acc + i * vectors * vocab;
-      screened_.Bounds(*screen_inputs_[which[i]], input_acc, vectors == 2 ? input_acc + vocab : nullptr, begin, end,
+      const int32_t* residual_acc = vectors == 2 ? input_acc + vocab : nullptr;
+      screened_.Bounds(*screen_inputs_[which[i]], input_acc, residual_acc, begin, end,
                        buffers_.lower.data() + i * vocab, buffers_.upper.data() + i * vocab);
     }
   });

@@ -114,8 +114,9 @@ std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int ve
   // Both steps are f32 values, so step * code is exact in f64, and so is
   // each difference below: a code is nonzero only where the value is at
   // least about half a step, so the two terms are within a factor of 3 of
-  // each other, with at most 32 significant bits each, and their difference
-  // fits f64's 53 bits. Only the squares and their sum round (2^-53
+  // each other, each with well under 53 significant bits (f32 values and
+  // products of them with int8 codes, or differences of such), and their
+  // difference fits f64's 53 bits. Only the squares and their sum round (2^-53
   // relative each: covered by RoundedUp).
   Input input;
   input.vectors = vectors;
