@@ -131,7 +131,7 @@ void PackTriples(const uint8_t* i2s, int rows, int cols, uint8_t* out) {
         const uint8_t* c = codes.data() + 3 * (step * kTriplesPerStep + g);
         const int code = kTripleCodes[c[0] * 9 + c[1] * 3 + c[2]];
         bytes[32 * (g / 2) + r] |= static_cast<uint8_t>((code & 15) << (4 * (g % 2)));
-        bytes[128 + r] |= static_cast<uint8_t>((code >> 4) << g);
+        bytes[kTripleSignOffset + r] |= static_cast<uint8_t>((code >> 4) << g);
       }
     }
   }

@@ -59,6 +59,7 @@ inline constexpr int kTripleGroupRows = 64;
 inline constexpr int kTripleBlockRows = 32;
 inline constexpr int kTriplesPerStep = 8;
 inline constexpr int kTripleStepBytes = 160;  // per block of 32 rows
+inline constexpr int kTripleSignOffset = 128;  // the sign bytes, after 4 x 32 index bytes
 inline constexpr int kCanonicalTriples = 14;
 inline constexpr int8_t kTriples[kCanonicalTriples][3] = {
     {0, 0, 0},   {0, 0, 1},  {0, 1, -1}, {0, 1, 0},  {0, 1, 1},  {1, -1, -1}, {1, -1, 0},

@@ -68,8 +68,9 @@ void BuildTables(const int8_t* q, int cols, int8_t* tables) {
       const int v = col < cols ? q[col] : 0;
       // vpsignb by -1, 0 or 1 multiplies by it.
       const int v_low = ((v + 8) & 15) - 8;
+      const int v_high = (v - v_low) / 16;
       low = _mm_add_epi8(low, _mm_sign_epi8(_mm_set1_epi8(static_cast<char>(v_low)), weight[j]));
-      high = _mm_add_epi8(high, _mm_sign_epi8(_mm_set1_epi8(static_cast<char>((v - v_low) / 16)), weight[j]));
+      high = _mm_add_epi8(high, _mm_sign_epi8(_mm_set1_epi8(static_cast<char>(v_high)), weight[j]));
     }
     _mm_store_si128(reinterpret_cast<__m128i*>(tables), low);
     _mm_store_si128(reinterpret_cast<__m128i*>(tables + 16), high);
@@ -158,7 +159,8 @@ BITBRAIN_INLINE void GroupDots(const uint8_t* group, int steps, const int8_t* ta
         // both blocks, they would spill.
         const int8_t* block_table = table;
         asm volatile("" : "+r"(block_table));
-        const __m256i signs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 128));
+        const __m256i signs =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + kTripleSignOffset));
         // Triple g's vpsignb operand has bit g of the sign byte in bit 7 and
         // is nonzero (vpsignb zeroes where its operand is 0). For g = 7 down
         // to 1 that is (signs | 1) << (7 - g), one vpaddb from the last
@@ -184,12 +186,15 @@ BITBRAIN_INLINE void GroupDots(const uint8_t* group, int steps, const int8_t* ta
               } else {  // a 16-bit shift: bit 7 of each byte comes from its bit 0
                 sign = _mm256_or_si256(_mm256_slli_epi16(signs, 7), one);
               }
+              const int8_t* triple_table = block_table + g * kTableBytes;
               const __m256i low_table = _mm256_broadcastsi128_si256(
-                  _mm_load_si128(reinterpret_cast<const __m128i*>(block_table + g * kTableBytes)));
+                  _mm_load_si128(reinterpret_cast<const __m128i*>(triple_table)));
               const __m256i high_table = _mm256_broadcastsi128_si256(
-                  _mm_load_si128(reinterpret_cast<const __m128i*>(block_table + g * kTableBytes + 16)));
-              low = _mm256_add_epi8(low, _mm256_sign_epi8(_mm256_shuffle_epi8(low_table, index), sign));
-              high = _mm256_add_epi8(high, _mm256_sign_epi8(_mm256_shuffle_epi8(high_table, index), sign));
+                  _mm_load_si128(reinterpret_cast<const __m128i*>(triple_table + 16)));
+              const __m256i low_sums = _mm256_shuffle_epi8(low_table, index);
+              const __m256i high_sums = _mm256_shuffle_epi8(high_table, index);
+              low = _mm256_add_epi8(low, _mm256_sign_epi8(low_sums, sign));
+              high = _mm256_add_epi8(high, _mm256_sign_epi8(high_sums, sign));
             }
           }
           // Bytes (l, h) of rows 0..7 and 16..23, then 8..15 and 24..31.
@@ -234,7 +239,7 @@ void CompactTernaryMatmul(const uint8_t* packed, int /*rows*/, int cols, float w
   const int8_t* tables = cache.For(x, cols);
   const size_t table_bytes = TableBytes(cols);
   const int steps = TripleSteps(cols);
-  const size_t group_bytes = static_cast<size_t>(steps) * kBlocks * kTripleStepBytes;
+  const size_t group_bytes = TripleLayoutBytes(kTripleGroupRows, cols);
   alignas(32) int32_t dots[kTripleGroupRows];
   // Token tiles outermost: a tile's tables stay in cache while its rows pass.
   for (int tile0 = 0; tile0 < x.tokens; tile0 += kTokenTile) {
