@@ -3,23 +3,25 @@
 // writes the best values to the tuning file the engine reads at start
 // (kernels::DefaultTuningPath(), i.e. models/tuning.txt, unless --out).
 //
-// For each thread count, decoding time decides: first between the ternary
-// layouts, on 32 tokens (an engine of each; decoding is where the layout's
-// bytes and instructions per weight matter, and the layouts can be within
-// 10% of each other, which 8 tokens do not resolve on a noisy machine), then,
-// on 8 tokens a candidate, with the faster
-// layout and more than one thread, between candidate task counts per thread
-// for each of the engine's parallel products in turn, the others keeping
-// their best so far (the products are memory-bound when decoding, where the
-// split matters most). Then the prefill chunk is swept on a 256-token
-// prompt. Medians of repetitions, candidates interleaved, so that drift of a
-// shared machine hits them alike.
+// For each thread count, decoding 32 tokens decides: first between the
+// ternary layouts (an engine of each; decoding is where the layout's bytes and
+// instructions per weight matter, and the layouts can be within 10% of each
+// other, which 8 tokens do not resolve on a noisy machine), then, with the
+// chosen layout and more than one thread, between candidate task counts per
+// thread for each of the engine's parallel products in turn, the others
+// keeping their choice so far (the products are memory-bound when decoding,
+// where the split matters most). Then the prefill chunk is swept on a
+// 256-token prompt. Medians of repetitions, candidates interleaved, so that
+// drift of a shared machine hits them alike; a candidate replaces the
+// built-in default only when clearly faster (tune_choice.h).
 #include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -27,6 +29,7 @@
 
 #include "bench/count_list.h"
 #include "bench/e2e_workloads.h"
+#include "bench/tune_choice.h"
 #include "engine/runtime/engine.h"
 #include "engine/synthetic/default_model.h"
 #include "kernels/tuning.h"
@@ -41,7 +44,7 @@ struct Flags {
   std::vector<int> tasks_per_thread = {1, 2, 4, 8, 16};
   std::vector<int> prefill_chunks = {16, 32, 64, 128, 256};
   int repetitions = 5;
-  std::string layout_decode = "tg32", decode = "tg8", prefill = "pp256";
+  std::string decode = "tg32", prefill = "pp256";
 };
 
 Flags ParseFlags(int argc, char** argv) {
@@ -99,16 +102,27 @@ std::vector<double> CompareTunings(runtime::Engine& engine,
   });
 }
 
-// Returns the index of the fastest candidate, after printing them all.
-size_t Best(const std::string& what, const std::vector<std::string>& labels,
-            const std::vector<double>& medians) {
-  const size_t best = std::min_element(medians.begin(), medians.end()) - medians.begin();
+// The index of `value` in `values`, which must hold it (a default among the
+// candidates).
+template <typename T>
+size_t IndexOf(const std::vector<T>& values, const T& value) {
+  const auto found = std::find(values.begin(), values.end(), value);
+  if (found == values.end()) throw std::invalid_argument("the candidates must include the default");
+  return found - values.begin();
+}
+
+// Returns the index of the chosen candidate (ChooseCandidate), after printing
+// them all.
+size_t Choose(const std::string& what, const std::vector<std::string>& labels,
+              const std::vector<double>& medians, size_t default_index) {
+  const size_t chosen = ChooseCandidate(medians, default_index);
   std::fprintf(stderr, "  %-34s", what.c_str());
   for (size_t i = 0; i < labels.size(); ++i) {
-    std::fprintf(stderr, " %s:%.1fms%s", labels[i].c_str(), medians[i] * 1e3, i == best ? "*" : "");
+    std::fprintf(stderr, " %s:%.1fms%s%s", labels[i].c_str(), medians[i] * 1e3,
+                 i == default_index ? "(default)" : "", i == chosen ? "*" : "");
   }
   std::fprintf(stderr, "\n");
-  return best;
+  return chosen;
 }
 
 std::vector<std::string> Labels(const std::vector<int>& values) {
@@ -117,13 +131,18 @@ std::vector<std::string> Labels(const std::vector<int>& values) {
   return labels;
 }
 
-// The ternary layout that decodes `workload` faster on `threads` threads: an
-// engine of each layout, with `tuning`.
+// The ternary layout that decodes `workload` faster on `threads` threads
+// (Choose): an engine of each layout, with `tuning`.
 kernels::TernaryLayout BestLayout(const std::string& model, int threads, const kernels::Tuning& tuning,
                                   const Workload& workload, int repetitions) {
   std::vector<std::unique_ptr<runtime::Engine>> engines;
   std::vector<std::string> labels;
-  for (const kernels::TernaryLayout layout : kernels::kTernaryLayouts) {
+  const std::vector<kernels::TernaryLayout> layouts(std::begin(kernels::kTernaryLayouts),
+                                                    std::end(kernels::kTernaryLayouts));
+  const kernels::TernaryLayout default_layout = runtime::EngineOptions{}.compact_weights
+                                                    ? kernels::TernaryLayout::kCompact
+                                                    : kernels::TernaryLayout::kTwoBit;
+  for (const kernels::TernaryLayout layout : layouts) {
     engines.push_back(std::make_unique<runtime::Engine>(
         model, runtime::EngineOptions{.threads = threads,
                                       .context_length = workload.positions(),
@@ -135,7 +154,7 @@ kernels::TernaryLayout BestLayout(const std::string& model, int threads, const k
   const std::vector<double> medians = Compare(engines.size(), repetitions, [&](size_t c) {
     return RunWorkload(*engines[c], workload);
   });
-  return kernels::kTernaryLayouts[Best("ternary layout", labels, medians)];
+  return layouts[Choose("ternary layout", labels, medians, IndexOf(layouts, default_layout))];
 }
 
 std::string Describe(const kernels::SplitKey& key) {
@@ -149,19 +168,18 @@ int Main(int argc, char** argv) {
   if (flags.threads.empty()) {
     for (int t = 1; t <= static_cast<int>(std::thread::hardware_concurrency()); ++t) flags.threads.push_back(t);
   }
-  const Workload layout_decode = ParseWorkloads(flags.layout_decode).front();
   const Workload decode = ParseWorkloads(flags.decode).front();
   const Workload prefill = ParseWorkloads(flags.prefill).front();
   kernels::Tuning tuning;
   tuning.cpu = kernels::CpuModelName();
-  std::fprintf(stderr, "tune: %s on %s (median ms of %d repetitions; * = best)\n", flags.model.c_str(),
-               tuning.cpu.c_str(), flags.repetitions);
+  std::fprintf(stderr,
+               "tune: %s on %s (median ms of %d repetitions; * = chosen: the fastest when "
+               "%.0f%% faster than the default)\n",
+               flags.model.c_str(), tuning.cpu.c_str(), flags.repetitions, kTuneMargin * 100);
 
   for (const int threads : flags.threads) {
-    std::fprintf(stderr, "%d threads, %s per layout, %s per split:\n", threads,
-                 layout_decode.name.c_str(), decode.name.c_str());
-    tuning.layout[threads] =
-        BestLayout(flags.model, threads, tuning, layout_decode, flags.repetitions);
+    std::fprintf(stderr, "%d threads, %s per candidate:\n", threads, decode.name.c_str());
+    tuning.layout[threads] = BestLayout(flags.model, threads, tuning, decode, flags.repetitions);
     if (threads == 1) continue;  // one thread has nothing to split
     runtime::Engine engine(flags.model, runtime::WithTuning({.threads = threads,
                                                              .context_length = decode.positions()},
@@ -173,9 +191,11 @@ int Main(int argc, char** argv) {
         candidates.push_back(tuning);
         candidates.back().tasks_per_thread[key] = tasks;
       }
-      const size_t best = Best(Describe(key), Labels(flags.tasks_per_thread),
-                               CompareTunings(engine, candidates, decode, flags.repetitions));
-      tuning.tasks_per_thread[key] = flags.tasks_per_thread[best];
+      const size_t chosen =
+          Choose(Describe(key), Labels(flags.tasks_per_thread),
+                 CompareTunings(engine, candidates, decode, flags.repetitions),
+                 IndexOf(flags.tasks_per_thread, kernels::kDefaultTasksPerThread));
+      tuning.tasks_per_thread[key] = flags.tasks_per_thread[chosen];
     }
   }
   {
@@ -189,9 +209,10 @@ int Main(int argc, char** argv) {
       candidates.back().prefill_chunk = chunk;
     }
     std::fprintf(stderr, "%d threads, %s per candidate:\n", threads, prefill.name.c_str());
-    const size_t best = Best("prefill chunk", Labels(flags.prefill_chunks),
-                             CompareTunings(engine, candidates, prefill, flags.repetitions));
-    tuning.prefill_chunk = flags.prefill_chunks[best];
+    const size_t chosen = Choose("prefill chunk", Labels(flags.prefill_chunks),
+                                 CompareTunings(engine, candidates, prefill, flags.repetitions),
+                                 IndexOf(flags.prefill_chunks, runtime::EngineOptions{}.prefill_chunk));
+    tuning.prefill_chunk = flags.prefill_chunks[chosen];
   }
 
   std::ofstream out(flags.out);
