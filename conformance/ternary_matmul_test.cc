@@ -1,7 +1,8 @@
 // Every ternary matmul variant in the registry, with each of its weight
 // layouts, against the scalar kernel on the 2-bit layout, bit for bit, and the scalar kernel against the spec (ternary_harness.h): the
 // 2B4T shapes, odd row counts, every K from 128 to 6912, 1..130 tokens, 1-3
-// threads, and adversarial weights and activations.
+// threads, and adversarial weights and activations, each with token counts on
+// both sides of the kernels' switches from per-token to GEMM code.
 #include <catch2/catch.hpp>
 #include <cfloat>
 #include <cmath>
@@ -69,7 +70,7 @@ TEST_CASE("every K from 128 to 6912") {
   uint32_t seed = 200;
   for (int cols = 128; cols <= 6912; cols += 128) {
     const TernaryWeights w = MakeWeights(83, cols, WeightFill::kRandom, ++seed);
-    for (int tokens : {1, 9}) {
+    for (int tokens : {1, 9, 18}) {  // GEMV, few tokens, GEMM
       const std::vector<float> x = RandomActivations(tokens, cols, ++seed);
       const std::vector<float> scalar = CheckVariants(w, x, tokens, {1 + cols / 128 % 3});
       if (cols % 1024 == 128) CheckAgainstSpec(w, x, tokens, scalar);
@@ -105,37 +106,44 @@ TEST_CASE("a token's result does not depend on its batch") {
 
 TEST_CASE("weights all -1, all +1, all 0, with extreme activations") {
   const int cols = 6912;  // the largest K: the largest possible |sum|
-  const int tokens = 6;
+  // The six patterns below, then again three times: the first 6 tokens run
+  // as few-token products, all 24 as a GEMM.
+  const int tokens = 24;
   std::vector<float> x(static_cast<size_t>(tokens) * cols);
-  for (int i = 0; i < cols; ++i) {
-    x[0 * cols + i] = 0.0f;                                   // all zero
-    x[1 * cols + i] = FLT_MAX;                                // max magnitude, q = 127
-    x[2 * cols + i] = -FLT_MAX;                               // q = -127
-    x[3 * cols + i] = i % 2 == 0 ? FLT_MAX : -FLT_MAX;        // alternating
-    x[4 * cols + i] = i == cols / 2 ? 1.0f : 1e-30f;          // one non-zero q
-    x[5 * cols + i] = i % 7 == 0 ? -FLT_MIN / 4 : FLT_MIN / 8;  // subnormal
+  for (int t0 = 0; t0 < tokens; t0 += 6) {
+    float* p = x.data() + static_cast<size_t>(t0) * cols;
+    for (int i = 0; i < cols; ++i) {
+      p[0 * cols + i] = 0.0f;                                   // all zero
+      p[1 * cols + i] = FLT_MAX;                                // max magnitude, q = 127
+      p[2 * cols + i] = -FLT_MAX;                               // q = -127
+      p[3 * cols + i] = i % 2 == 0 ? FLT_MAX : -FLT_MAX;        // alternating
+      p[4 * cols + i] = i == cols / 2 ? 1.0f : 1e-30f;          // one non-zero q
+      p[5 * cols + i] = i % 7 == 0 ? -FLT_MIN / 4 : FLT_MIN / 8;  // subnormal
+    }
   }
   uint32_t seed = 500;
   for (WeightFill fill : {WeightFill::kAllMinusOne, WeightFill::kAllPlusOne, WeightFill::kAllZero,
                           WeightFill::kRandom}) {
     const TernaryWeights w = MakeWeights(37, cols, fill, ++seed);
-    CheckAgainstSpec(w, x, tokens, CheckVariants(w, x, tokens, {1, 2}));
+    for (int n : {6, tokens}) CheckAgainstSpec(w, x, n, CheckVariants(w, x, n, {1, 2}));
   }
 }
 
 TEST_CASE("a NaN or Inf poisons its own token only") {
   const int cols = 1024;
   const TernaryWeights w = MakeWeights(50, cols, WeightFill::kRandom, 600);
-  std::vector<float> x = RandomActivations(8, cols, 601);
+  const int tokens = 20;  // a GEMM; its first 8 tokens run as few-token products
+  std::vector<float> x = RandomActivations(tokens, cols, 601);
   x[1 * cols + 0] = NAN;
   x[2 * cols + cols - 1] = INFINITY;
   x[3 * cols + 500] = -INFINITY;
   x[4 * cols + 7] = -NAN;
   x[4 * cols + 9] = INFINITY;  // NaN and Inf in one token
   x[6 * cols + 100] = FLT_MAX;  // large but finite: not poisoned
-  const std::vector<float> scalar = CheckVariants(w, x, 8, {1, 3});
-  CheckAgainstSpec(w, x, 8, scalar);
-  for (int t = 0; t < 8; ++t) {
+  CheckAgainstSpec(w, x, 8, CheckVariants(w, x, 8, {1, 3}));
+  const std::vector<float> scalar = CheckVariants(w, x, tokens, {1, 3});
+  CheckAgainstSpec(w, x, tokens, scalar);
+  for (int t = 0; t < tokens; ++t) {
     const bool poisoned = t >= 1 && t <= 4;
     for (int r = 0; r < w.rows; ++r) {
       INFO("token " << t << " row " << r);
