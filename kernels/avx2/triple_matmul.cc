@@ -265,6 +265,7 @@ constexpr int kPairsPerStep = 3 * kTriplesPerStep / 2;
 // overflow (a lane gains at most 2 x 2 x 128 = 512 per pair; 63 pairs fit).
 constexpr int kChunkSteps = 5;
 constexpr int kChunkPairs = kChunkSteps * kPairsPerStep;
+static_assert(kChunkPairs * 2 * 2 * 128 <= 32767, "a chunk's 16-bit sums must not overflow");
 constexpr int kGemmTokens = 4;  // tokens per pass over a chunk
 
 // Decodes steps [step0, step_end) of block `block` of a group into codes.
