@@ -131,9 +131,9 @@ std::vector<std::string> Labels(const std::vector<int>& values) {
   return labels;
 }
 
-// The ternary layout that decodes `workload` faster on `threads` threads
-// (Choose): an engine of each layout, with `tuning`.
-kernels::TernaryLayout BestLayout(const std::string& model, int threads, const kernels::Tuning& tuning,
+// The ternary layout chosen (Choose) by decoding `workload` on `threads`
+// threads: an engine of each layout, with `tuning`.
+kernels::TernaryLayout ChooseLayout(const std::string& model, int threads, const kernels::Tuning& tuning,
                                   const Workload& workload, int repetitions) {
   std::vector<std::unique_ptr<runtime::Engine>> engines;
   std::vector<std::string> labels;
@@ -179,7 +179,7 @@ int Main(int argc, char** argv) {
 
   for (const int threads : flags.threads) {
     std::fprintf(stderr, "%d threads, %s per candidate:\n", threads, decode.name.c_str());
-    tuning.layout[threads] = BestLayout(flags.model, threads, tuning, decode, flags.repetitions);
+    tuning.layout[threads] = ChooseLayout(flags.model, threads, tuning, decode, flags.repetitions);
     if (threads == 1) continue;  // one thread has nothing to split
     runtime::Engine engine(flags.model, runtime::WithTuning({.threads = threads,
                                                              .context_length = decode.positions()},
