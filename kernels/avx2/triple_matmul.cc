@@ -41,8 +41,9 @@ constexpr int kTableBytes = 32;                               // TL then TH, per
 constexpr int kWidenSteps = 8;
 constexpr int kTokenTile = 8;  // tokens whose tables stay in L2 while rows pass
 // From this many tokens on, decoding once beats lookups per token. Measured
-// on Zen 3 (bench/kernels, 1 thread, the 2B4T shapes): at 8 tokens the
-// lookups took 25-30% less time, at 32 decoding 0-15% less.
+// on Zen 3 (bench/kernels, 1 thread, 3 shapes of 2B4T, medians of 3): at 8
+// tokens the lookups took 20-30% less time; at 32, decoding took 16% less to
+// 3% more, and at 128 it is faster on every shape.
 constexpr int kDecodeMinTokens = 16;
 
 #define BITBRAIN_INLINE inline __attribute__((always_inline))
