@@ -43,7 +43,8 @@ constexpr int kTokenTile = 8;  // tokens whose tables stay in L2 while rows pass
 // From this many tokens on, decoding once beats lookups per token. Measured
 // on Zen 3 (bench/kernels, 1 thread, 3 shapes of 2B4T, medians of 3): at 8
 // tokens the lookups took 20-30% less time; at 32, decoding took 16% less to
-// 3% more, and at 128 it is faster on every shape.
+// 3% more; at 128, 4-7% less on two shapes and as much on the third. End to
+// end, pp128 on 2 threads ran ~25% faster with decoding.
 constexpr int kDecodeMinTokens = 16;
 
 #define BITBRAIN_INLINE inline __attribute__((always_inline))
