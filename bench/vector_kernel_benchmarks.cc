@@ -1,6 +1,7 @@
 // Benchmarks of the per-token kernels: activation quantization and the float
 // kernels, one thread, on 2B4T sizes (hidden 2560, FFN 6912, head_dim 128,
-// K/V width 640, attention over 512 positions). Their inputs are small and
+// K/V width 640, attention over 512 positions, 4 query heads per KV head).
+// Their inputs are small and
 // stay in cache, as in the engine, so only rates are reported, no fraction of
 // a memory limit.
 #include <cmath>
@@ -24,6 +25,7 @@ constexpr int kFfn = 6912;
 constexpr int kHeadDim = 128;
 constexpr int kPositions = 512;
 constexpr int kKvWidth = 640;  // 5 key-value heads x head_dim
+constexpr int kGroupHeads = 4;  // query heads per key-value head
 
 // Inputs and outputs for every case, large enough for the largest. Kernels
 // that work in place get their own buffer, so that no value drifts towards
@@ -41,7 +43,8 @@ struct Workspace {
   std::vector<float> query = RandomF16ValuedFloats(kHeadDim, /*seed=*/15);
   std::vector<uint16_t> keys = F16s(kPositions * kHeadDim, /*seed=*/16);
   std::vector<uint16_t> values = F16s(kPositions * kHeadDim, /*seed=*/17);
-  std::vector<float> probabilities = RandomFloats(kPositions, 1.0f / kPositions, /*seed=*/18);
+  std::vector<float> probabilities =  // one head's, then the others' of its group
+      RandomFloats(kGroupHeads * kPositions, 1.0f / kPositions, /*seed=*/18);
 
   Workspace() {
     for (float angle : RandomFloats(kHeadDim / 2, 3.14159f, /*seed=*/19)) {
@@ -123,11 +126,14 @@ void RegisterVectorKernelBenchmarks() {
   RegisterCase("scale_round_f16", std::to_string(kPositions), {.bytes = kPositions * kF32},
                +[](const Kernels& k) { return k.scale_round_f16; },
                [](ScaleRoundF16Fn f, Workspace& w) { f(w.probabilities.data(), kPositions, 0.5f, w.out.data()); });
-  RegisterCase("weighted_values", attention_shape,
-               {.bytes = kv_bytes + kPositions * kF32, .macs = double{kPositions} * kHeadDim},
+  // As the engine calls it: every query head of a group over their values.
+  RegisterCase("weighted_values", std::to_string(kGroupHeads) + "x" + attention_shape,
+               {.bytes = kv_bytes + kGroupHeads * kPositions * kF32,
+                .macs = double{kGroupHeads} * kPositions * kHeadDim},
                +[](const Kernels& k) { return k.weighted_values; },
                [](WeightedValuesFn f, Workspace& w) {
-                 f(w.probabilities.data(), w.values.data(), kHeadDim, kPositions, kHeadDim, w.out.data());
+                 f(w.probabilities.data(), kPositions, kGroupHeads, w.values.data(), kHeadDim, kPositions,
+                   kHeadDim, w.out.data(), kHeadDim);
                });
   RegisterCase("squared_relu_mul", std::to_string(kFfn), {.bytes = 2 * kFfn * kF32},
                +[](const Kernels& k) { return k.squared_relu_mul; },

@@ -109,7 +109,8 @@ AttentionSteps RunAttention(const kernels::Kernels& k, const std::vector<float>&
   s.p.resize(positions);
   k.scale_round_f16(s.e.data(), positions, 1.0f / s.sum, s.p.data());
   s.o.resize(head_dim);
-  k.weighted_values(s.p.data(), values, stride, positions, head_dim, s.o.data());
+  k.weighted_values(s.p.data(), positions, 1, values, stride, positions, head_dim, s.o.data(),
+                    head_dim);
   return s;
 }
 

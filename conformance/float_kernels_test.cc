@@ -191,6 +191,40 @@ TEST_CASE("attention on adversarial data") {
   }
 }
 
+TEST_CASE("weighted values of a group of query heads, across position blocks") {
+  // As the engine calls it: the query heads that share a KV head in one call,
+  // a slice of dimensions of their values; p and o with strides of their own,
+  // whose gaps must stay untouched. Position counts around the AVX2 kernel's
+  // blocks of 64, head counts around its 4 heads at a time.
+  const float kGap = 12345.0f;
+  uint64_t seed = 350;
+  for (int dims : {1, 7, 8, 9, 16, 17, 32, 40, 128}) {
+    for (int positions : {0, 1, 63, 64, 65, 130, 300}) {
+      for (int heads : {1, 2, 3, 4, 5, 9}) {
+        const size_t value_stride = dims + 5;
+        const size_t p_stride = positions + 3;
+        const size_t o_stride = dims + 2;
+        const std::vector<float> p = RandomFloats(heads * p_stride, ++seed, -12, 0);
+        std::vector<uint16_t> values = RandomF16((positions + 1) * value_stride, ++seed, -8, 1);
+        if (positions > 40) values[40 * value_stride + dims / 2] = 0x7C00;  // Inf
+        const auto run = [&](const Kernels& k) {
+          std::vector<float> o(heads * o_stride, kGap);
+          k.weighted_values(p.data(), p_stride, heads, values.data(), value_stride, positions, dims,
+                            o.data(), o_stride);
+          return o;
+        };
+        const std::vector<float> truth = run(Scalar());
+        for (int g = 0; g < heads; ++g) CHECK(truth[g * o_stride + dims] == kGap);
+        for (const Kernels* k : RunnableVariants()) {
+          INFO(IsaName(k->isa) << ": " << heads << " heads, " << positions << " positions, "
+                               << dims << " dims");
+          CHECK(FirstDifference(run(*k), truth, static_cast<int>(o_stride), NanBits::kAny) == "");
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("max: first NaN, +0 above -0, -Inf, tails") {
   uint64_t seed = 500;
   for (int n : kLengths) {

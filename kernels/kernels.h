@@ -168,10 +168,14 @@ using ExpSumFn = float (*)(const float* x, int n, float m, float* e);
 // p[j] = RoundToF16(e[j] * inv) for j in [0, n); p may alias e.
 using ScaleRoundF16Fn = void (*)(const float* e, int n, float inv, float* p);
 
-// o[d] = sum_j p[j] * f32(V[j][d]) as the fma chain over j = 0, 1, ... from
-// +0 (section 2.4), for d in [0, head_dim); V[j] at values + j * value_stride.
-using WeightedValuesFn = void (*)(const float* p, const uint16_t* values, size_t value_stride,
-                                  int positions, int head_dim, float* o);
+// o_g[d] = sum_j p_g[j] * f32(V[j][d]) as the fma chain over j = 0, 1, ...
+// from +0 (section 2.4), for the query heads g in [0, heads) that read the
+// same values (grouped-query attention: one pass over V serves them all) and
+// d in [0, dims); p_g at p + g * p_stride, o_g at o + g * o_stride, V[j] at
+// values + j * value_stride.
+using WeightedValuesFn = void (*)(const float* p, size_t p_stride, int heads,
+                                  const uint16_t* values, size_t value_stride, int positions,
+                                  int dims, float* o, size_t o_stride);
 
 // out[i] = (r * r) * up[i] with r = max(gate[i], +0) (section 2.5); out may
 // alias gate or up.

@@ -74,7 +74,10 @@ constexpr Kernels kAvx512Kernels = {
     .max = avx512::Max,
     .exp_sum = avx512::ExpSum,
     .scale_round_f16 = avx512::ScaleRoundF16,
-    .weighted_values = avx512::WeightedValues,
+    // The AVX2 kernel, for the reason above: its grouped form (one pass over
+    // the values for every head that shares them) came after the last
+    // AVX-512 machine.
+    .weighted_values = avx2::WeightedValues,
     .squared_relu_mul = avx512::SquaredReluMul,
     .add = avx512::Add,
     .round_f16 = avx512::RoundF16,

@@ -17,9 +17,15 @@ namespace {
 
 // LM head rows are split among the threads in multiples of this.
 constexpr int kHeadRowTile = 64;
-// Attention runs as a few tasks per thread, so that a delayed thread is made
-// up for; each task has its own softmax scratch.
+// Attention's softmax runs as a few tasks per thread, so that a delayed thread
+// is made up for; each task has its own scratch for scores.
 constexpr int kAttentionTasksPerThread = 4;
+// The probabilities of a batch of rows wait in a buffer of at most this many
+// floats (8 MB; one row's at least) until the weighted sums read them.
+constexpr size_t kProbabilityFloats = size_t{2} << 20;
+// A weighted-sum task: this many dimensions (one cache line of f16 values per
+// position) of one row and KV head, for all the query heads that share it.
+constexpr int kValueSliceDims = 32;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -383,33 +389,65 @@ void Engine::RotateAndCache(int layer, const Row& row, int r) {
 }
 
 void Engine::Attention(int layer, std::span<const Row> rows) {
+  const size_t row_floats = static_cast<size_t>(model_.config.head_count) * context_length_;
+  const size_t batch = std::max<size_t>(1, kProbabilityFloats / row_floats);
+  Grow(buffers_.probabilities, std::min(rows.size(), batch) * row_floats);
+  for (size_t first = 0; first < rows.size(); first += batch) {
+    const size_t count = std::min(batch, rows.size() - first);
+    AttentionProbabilities(layer, rows.subspan(first, count), static_cast<int>(first));
+    AttentionValues(layer, rows.subspan(first, count), static_cast<int>(first));
+  }
+}
+
+void Engine::AttentionProbabilities(int layer, std::span<const Row> rows, int first) {
   const ModelConfig& c = model_.config;
   const int head_dim = c.head_dim;
   const int group = c.head_count / c.head_count_kv;  // query heads per KV head
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
   const int pairs = static_cast<int>(rows.size()) * c.head_count;  // (row, head)
   const int tasks = std::min(pairs, threads() * kAttentionTasksPerThread);
-  const size_t scratch = static_cast<size_t>(2) * context_length_;
-  Grow(buffers_.softmax, tasks * scratch);
+  Grow(buffers_.scores, static_cast<size_t>(tasks) * context_length_);
 
   pool_.ParallelFor(tasks, [&](int task) {
-    float* score = buffers_.softmax.data() + task * scratch;
-    float* p = score + context_length_;
+    float* score = buffers_.scores.data() + static_cast<size_t>(task) * context_length_;
     for (int pair = pairs * int64_t{task} / tasks; pair < pairs * int64_t{task + 1} / tasks;
          ++pair) {
       const int r = pair / c.head_count;
       const int h = pair % c.head_count;
       const Row& row = rows[r];
       const int positions = row.position + 1;  // causal: 0 .. position
-      const size_t at = static_cast<size_t>(r) * c.embedding_length + h * head_dim;
+      const size_t at = static_cast<size_t>(first + r) * c.embedding_length + h * head_dim;
+      float* p = buffers_.probabilities.data() + static_cast<size_t>(pair) * context_length_;
       kernels_.attention_scores(buffers_.q.data() + at, row.sequence->keys(layer, h / group),
                                 head_dim, positions, head_dim, scale, score);
       const float max = kernels_.max(score, positions);
       const float sum = kernels_.exp_sum(score, positions, max, p);
       kernels_.scale_round_f16(p, positions, 1.0f / sum, p);
-      kernels_.weighted_values(p, row.sequence->values(layer, h / group), head_dim, positions,
-                               head_dim, buffers_.attention.data() + at);
     }
+  });
+}
+
+void Engine::AttentionValues(int layer, std::span<const Row> rows, int first) {
+  const ModelConfig& c = model_.config;
+  const int head_dim = c.head_dim;
+  const int group = c.head_count / c.head_count_kv;
+  const int slices = (head_dim + kValueSliceDims - 1) / kValueSliceDims;
+  const int tasks = static_cast<int>(rows.size()) * c.head_count_kv * slices;
+
+  pool_.ParallelFor(tasks, [&](int task) {
+    const int r = task / (c.head_count_kv * slices);
+    const int kv_head = task / slices % c.head_count_kv;
+    const int d = task % slices * kValueSliceDims;
+    const int first_head = kv_head * group;
+    const Row& row = rows[r];
+    kernels_.weighted_values(
+        buffers_.probabilities.data() +
+            (static_cast<size_t>(r) * c.head_count + first_head) * context_length_,
+        context_length_, group, row.sequence->values(layer, kv_head) + d, head_dim,
+        row.position + 1, std::min(kValueSliceDims, head_dim - d),
+        buffers_.attention.data() + static_cast<size_t>(first + r) * c.embedding_length +
+            first_head * head_dim + d,
+        head_dim);
   });
 }
 

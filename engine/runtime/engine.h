@@ -192,7 +192,8 @@ class Engine {
     std::vector<float> attention;   // [rows][hidden] the heads' outputs
     std::vector<float> gate, up;    // [rows][ffn]
     std::vector<float> projected;   // [rows][hidden] outputs of W_o and W_down
-    std::vector<float> softmax;     // [tasks][2][context] attention scratch
+    std::vector<float> scores;         // [tasks][context] attention scratch
+    std::vector<float> probabilities;  // [rows of a batch][head][context]
     std::vector<float> head_input;  // [logits rows][hidden]
     std::vector<float> full_input;  // [full rows][hidden] those computed in full
     std::vector<float> logits;      // [full rows][vocab]
@@ -214,7 +215,13 @@ class Engine {
   void Multiply(int rows, int cols, std::initializer_list<Product> products);
   // RoPE on row r's q and k; q rounded to f16; k and v into the KV cache.
   void RotateAndCache(int layer, const Row& row, int r);
+  // Attention in batches of rows whose probabilities fit kProbabilityFloats:
+  // the probabilities of each (row, head), then the weighted sums of values,
+  // each pass over a KV head's values serving the query heads that share it.
+  // `first`: the index of rows[0] in the step's buffers.
   void Attention(int layer, std::span<const Row> rows);
+  void AttentionProbabilities(int layer, std::span<const Row> rows, int first);
+  void AttentionValues(int layer, std::span<const Row> rows, int first);
   void Head(std::span<const LogitsRow> logits_rows);
   // The head of rows `which` of logits_rows: every logit / only candidates.
   void FullHead(std::span<const LogitsRow> logits_rows, std::span<const int> which);

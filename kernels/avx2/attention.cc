@@ -1,8 +1,9 @@
-// The steps of attention for one query head (NUMERICS.md section 2.4).
+// The steps of attention (NUMERICS.md section 2.4), each for one query head
+// but the weighted sum of values, which serves every head that reads them.
 // Scores take 4 positions at a time (8 independent fma chains); exp_c runs on
 // 16 scores at a time (the two halves of the sum16 lanes); the weighted sum
-// of values runs across dimensions, 64 at a time (8 independent fma chains
-// over the positions).
+// of values runs across dimensions and the heads that share the values
+// (Values below).
 #include <cmath>
 #include <cstring>
 
@@ -57,6 +58,68 @@ __m256 LoadF16(const uint16_t* v, int count) {
   std::memcpy(padded, v, count * sizeof(uint16_t));
   return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(padded)));
 }
+
+// The weighted sum of values, positions in blocks of kValueBlock: a block's
+// values (16 KB at head_dim 128) stay in L1 while every head and dimension
+// passes over them, so a group of heads reads the cache's values once, and
+// converts each once. Within a block, 16 dimensions of up to kValueHeads
+// heads at a time: 8 accumulator registers, each converted value vector
+// serving every head. Between blocks the sums rest in o, so each o_g[d] is
+// still one fma chain over j = 0, 1, ... from +0, the scalar order.
+constexpr int kValueBlock = 64;
+constexpr int kValueHeads = 4;
+
+struct Values {
+  const float* p;
+  size_t p_stride;
+  const uint16_t* values;
+  size_t value_stride;
+  int dims;
+  float* o;
+  size_t o_stride;
+
+  // Heads [g0, g0 + G), positions [j0, j1), all dimensions.
+  template <int G>
+  void Block(int g0, int j0, int j1) const {
+    int d = 0;
+    for (; d + 16 <= dims; d += 16) Dimensions<G, /*kWhole=*/true>(g0, j0, j1, d);
+    if (d < dims) Dimensions<G, /*kWhole=*/false>(g0, j0, j1, d);
+  }
+
+  // Dimensions [d, d + 16) (kWhole) or [d, dims).
+  template <int G, bool kWhole>
+  void Dimensions(int g0, int j0, int j1, int d) const {
+    __m256 acc[G][2];
+    for (int g = 0; g < G; ++g) {
+      float* og = o + (g0 + g) * o_stride;
+      acc[g][0] = j0 == 0 ? _mm256_setzero_ps() : LoadFrom(og, d, dims);
+      acc[g][1] = j0 == 0 ? _mm256_setzero_ps() : LoadFrom(og, d + 8, dims);
+    }
+    const int count = dims - d;  // used only when !kWhole: 1..15
+    for (int j = j0; j < j1; ++j) {
+      const uint16_t* v = values + j * value_stride + d;
+      __m256 v0, v1;
+      if constexpr (kWhole) {
+        v0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v)));
+        v1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + 8)));
+      } else {
+        v0 = LoadF16(v, count < 8 ? count : 8);
+        v1 = count > 8 ? LoadF16(v + 8, count - 8) : _mm256_setzero_ps();
+      }
+#pragma GCC unroll 4
+      for (int g = 0; g < G; ++g) {
+        const __m256 pj = _mm256_broadcast_ss(p + (g0 + g) * p_stride + j);
+        acc[g][0] = _mm256_fmadd_ps(pj, v0, acc[g][0]);
+        acc[g][1] = _mm256_fmadd_ps(pj, v1, acc[g][1]);
+      }
+    }
+    for (int g = 0; g < G; ++g) {
+      float* og = o + (g0 + g) * o_stride;
+      StoreFrom(og, d, dims, acc[g][0]);
+      if (kWhole || count > 8) StoreFrom(og, d + 8, dims, acc[g][1]);
+    }
+  }
+};
 
 }  // namespace
 
@@ -117,31 +180,24 @@ void ScaleRoundF16(const float* e, int n, float inv, float* p) {
   }
 }
 
-void WeightedValues(const float* p, const uint16_t* values, size_t value_stride, int positions,
-                    int head_dim, float* o) {
-  constexpr int kVectors = 8;
-  int d = 0;
-  for (; d + 8 * kVectors <= head_dim; d += 8 * kVectors) {
-    __m256 acc[kVectors];
-    for (int k = 0; k < kVectors; ++k) acc[k] = _mm256_setzero_ps();
-    for (int j = 0; j < positions; ++j) {
-      const __m256 pj = _mm256_set1_ps(p[j]);
-      const uint16_t* v = values + j * value_stride + d;
-      for (int k = 0; k < kVectors; ++k) {
-        const __m256 vk = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + 8 * k)));
-        acc[k] = _mm256_fmadd_ps(pj, vk, acc[k]);
-      }
+void WeightedValues(const float* p, size_t p_stride, int heads, const uint16_t* values,
+                    size_t value_stride, int positions, int dims, float* o, size_t o_stride) {
+  if (positions == 0) {
+    for (int g = 0; g < heads; ++g) {
+      for (int d = 0; d < dims; d += 8) StoreFrom(o + g * o_stride, d, dims, _mm256_setzero_ps());
     }
-    for (int k = 0; k < kVectors; ++k) _mm256_storeu_ps(o + d + 8 * k, acc[k]);
+    return;
   }
-  // Dimensions left over: 8 at a time, the last ones zero-padded.
-  for (; d < head_dim; d += 8) {
-    const int count = head_dim - d < 8 ? head_dim - d : 8;
-    __m256 acc = _mm256_setzero_ps();
-    for (int j = 0; j < positions; ++j) {
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), LoadF16(values + j * value_stride + d, count), acc);
+  const Values v{p, p_stride, values, value_stride, dims, o, o_stride};
+  for (int j0 = 0; j0 < positions; j0 += kValueBlock) {
+    const int j1 = j0 + kValueBlock < positions ? j0 + kValueBlock : positions;
+    int g = 0;
+    for (; g + kValueHeads <= heads; g += kValueHeads) v.Block<kValueHeads>(g, j0, j1);
+    switch (heads - g) {
+      case 3: v.Block<3>(g, j0, j1); break;
+      case 2: v.Block<2>(g, j0, j1); break;
+      case 1: v.Block<1>(g, j0, j1); break;
     }
-    StoreFrom(o, d, head_dim, acc);
   }
 }
 

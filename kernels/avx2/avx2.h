@@ -56,8 +56,8 @@ void AttentionScores(const float* q, const uint16_t* keys, size_t key_stride, in
 float Max(const float* x, int n);
 float ExpSum(const float* x, int n, float m, float* e);
 void ScaleRoundF16(const float* e, int n, float inv, float* p);
-void WeightedValues(const float* p, const uint16_t* values, size_t value_stride, int positions,
-                    int head_dim, float* o);
+void WeightedValues(const float* p, size_t p_stride, int heads, const uint16_t* values,
+                    size_t value_stride, int positions, int dims, float* o, size_t o_stride);
 void SquaredReluMul(const float* gate, const float* up, int n, float* out);
 void Add(float* x, const float* y, int n);
 void RoundF16(const float* x, int n, float* y);

@@ -1,7 +1,7 @@
 // The steps of attention for one query head (NUMERICS.md section 2.4).
 // Scores take 4 positions at a time (4 independent dot16 chains); exp_c runs
-// on 16 scores at a time; the weighted sum of values runs across dimensions,
-// 64 at a time (4 independent fma chains over the positions).
+// on 16 scores at a time. The weighted sum of values is the AVX2 kernel's
+// (registry.cc).
 #include <cmath>
 
 #include "kernels/avx512/avx512.h"
@@ -95,29 +95,6 @@ void ScaleRoundF16(const float* e, int n, float inv, float* p) {
     const __m512 scaled = _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, e + j), inv_vector);
     const __m256i half = _mm512_cvtps_ph(scaled, _MM_FROUND_TO_NEAREST_INT);
     _mm512_mask_storeu_ps(p + j, lanes, _mm512_cvtph_ps(half));
-  }
-}
-
-void WeightedValues(const float* p, const uint16_t* values, size_t value_stride, int positions,
-                    int head_dim, float* o) {
-  constexpr int kVectors = 4;
-  for (int d = 0; d < head_dim; d += 16 * kVectors) {
-    __mmask16 lanes[kVectors];
-    __m512 acc[kVectors];
-    for (int k = 0; k < kVectors; ++k) {
-      const int first = d + 16 * k;
-      lanes[k] = first < head_dim ? LanesFrom(first, head_dim) : 0;
-      acc[k] = _mm512_setzero_ps();
-    }
-    for (int j = 0; j < positions; ++j) {
-      const __m512 pj = _mm512_set1_ps(p[j]);
-      const uint16_t* v = values + j * value_stride + d;
-      for (int k = 0; k < kVectors; ++k) {
-        const __m512 vk = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(lanes[k], v + 16 * k));
-        acc[k] = _mm512_fmadd_ps(pj, vk, acc[k]);
-      }
-    }
-    for (int k = 0; k < kVectors; ++k) _mm512_mask_storeu_ps(o + d + 16 * k, lanes[k], acc[k]);
   }
 }
 

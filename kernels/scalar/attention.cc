@@ -34,12 +34,16 @@ void ScaleRoundF16(const float* e, int n, float inv, float* p) {
   for (int j = 0; j < n; ++j) p[j] = RoundToF16(e[j] * inv);
 }
 
-void WeightedValues(const float* p, const uint16_t* values, size_t value_stride, int positions,
-                    int head_dim, float* o) {
-  for (int d = 0; d < head_dim; ++d) o[d] = 0.0f;
-  for (int j = 0; j < positions; ++j) {
-    const uint16_t* v = values + j * value_stride;
-    for (int d = 0; d < head_dim; ++d) o[d] = std::fma(p[j], F16ToF32(v[d]), o[d]);
+void WeightedValues(const float* p, size_t p_stride, int heads, const uint16_t* values,
+                    size_t value_stride, int positions, int dims, float* o, size_t o_stride) {
+  for (int g = 0; g < heads; ++g) {
+    const float* pg = p + g * p_stride;
+    float* og = o + g * o_stride;
+    for (int d = 0; d < dims; ++d) og[d] = 0.0f;
+    for (int j = 0; j < positions; ++j) {
+      const uint16_t* v = values + j * value_stride;
+      for (int d = 0; d < dims; ++d) og[d] = std::fma(pg[j], F16ToF32(v[d]), og[d]);
+    }
   }
 }
 
