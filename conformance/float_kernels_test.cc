@@ -99,8 +99,9 @@ TEST_CASE("rope") {
 
 // ---- Attention -------------------------------------------------------------
 
-// An f16 KV cache laid out as the engine's, [position][kv head][head_dim],
-// with attention reading KV head 3 of 5.
+// An f16 KV cache laid out [position][kv head][head_dim], with attention
+// reading KV head 3 of 5: a stride of 5 heads between positions, where the
+// engine's cache (sequence.h) keeps each KV head's positions contiguous.
 struct Cache {
   int head_dim;
   int positions;
