@@ -1,9 +1,7 @@
-// The steps of attention (NUMERICS.md section 2.4), each for one query head
-// but the weighted sum of values, which serves every head that reads them.
-// Scores take 4 positions at a time (8 independent fma chains); exp_c runs on
+// The steps of attention (NUMERICS.md section 2.4). Scores, for one query
+// head, take 4 positions at a time (8 independent fma chains); exp_c runs on
 // 16 scores at a time (the two halves of the sum16 lanes); the weighted sum
-// of values runs across dimensions and the heads that share the values
-// (Values below).
+// of values serves every head that shares them (Values below).
 #include <cmath>
 #include <cstring>
 
@@ -60,9 +58,9 @@ __m256 LoadF16(const uint16_t* v, int count) {
 }
 
 // The weighted sum of values, positions in blocks of kValueBlock: a block's
-// values (16 KB at head_dim 128) stay in L1 while every head and dimension
-// passes over them, so a group of heads reads the cache's values once, and
-// converts each once. Within a block, 16 dimensions of up to kValueHeads
+// values (16 KB of a 128-wide head; 4 KB of the engine's 32-dimension
+// slices) stay in L1 while every head and dimension passes over them, so a
+// group of heads reads the cache's values once, and converts each once. Within a block, 16 dimensions of up to kValueHeads
 // heads at a time: 8 accumulator registers, each converted value vector
 // serving every head. Between blocks the sums rest in o, so each o_g[d] is
 // still one fma chain over j = 0, 1, ... from +0, the scalar order.
