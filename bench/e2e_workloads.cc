@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <regex>
+#include <span>
 #include <stdexcept>
 
 #include "engine/gguf/gguf.h"
@@ -34,7 +35,7 @@ double Seconds(std::chrono::steady_clock::time_point start) {
 std::vector<Workload> StandardWorkloads() { return ParseWorkloads("pp128,tg128,pp512,b4-tg32,b8-tg32"); }
 
 std::vector<Workload> ParseWorkloads(const std::string& names) {
-  static const std::regex kPattern(R"((?:pp(\d+))|(?:(?:b(\d+)-)?tg(\d+)))");
+  static const std::regex kPattern(R"((?:pp(\d+)|(?:b(\d+)-)?tg(\d+))(?:@d(\d+))?)");
   std::vector<Workload> workloads;
   for (size_t start = 0; start <= names.size();) {
     const size_t comma = std::min(names.find(',', start), names.size());
@@ -47,20 +48,24 @@ std::vector<Workload> ParseWorkloads(const std::string& names) {
       return value;
     };
     if (!std::regex_match(name, match, kPattern)) {
-      throw std::invalid_argument("unknown workload '" + name + "' (ppN, tgN or bS-tgN, e.g. pp128,tg128,b4-tg32)");
+      throw std::invalid_argument("unknown workload '" + name +
+                                  "' (ppN, tgN or bS-tgN, optionally @dD: e.g. pp128,tg128,b4-tg32,tg32@d1024)");
     }
+    Workload workload{.name = name, .depth = match[4].matched ? positive(4) : 0};
     if (match[1].matched) {
-      workloads.push_back({.name = name, .prompt_tokens = positive(1)});
+      workload.prompt_tokens = positive(1);
     } else {
-      workloads.push_back({.name = name, .steps = positive(3), .sequences = match[2].matched ? positive(2) : 1});
+      workload.steps = positive(3);
+      workload.sequences = match[2].matched ? positive(2) : 1;
     }
+    workloads.push_back(workload);
   }
   return workloads;
 }
 
 double ModelTraffic::DecodeBytesPerToken(const Workload& workload) const {
-  // Step s (0-based) of a sequence attends over positions 0 .. s + 1.
-  const double mean_positions = 1 + (workload.steps + 1) / 2.0;
+  // Step s (0-based) of a sequence attends over its context and s + 1 more.
+  const double mean_positions = workload.context_tokens() + (workload.steps + 1) / 2.0;
   return weight_bytes_per_step / workload.sequences + kv_bytes_per_position * mean_positions;
 }
 
@@ -117,15 +122,19 @@ double RunWorkload(runtime::Engine& engine, const Workload& workload) {
   };
 
   if (workload.is_prefill()) {
-    const std::vector<int32_t> prompt = PromptTokens(workload.prompt_tokens, vocab, 0);
+    // The context (if any) untimed, then the prompt after it.
+    const std::vector<int32_t> tokens = PromptTokens(workload.positions(), vocab, 0);
+    const std::span<const int32_t> context(tokens.data(), workload.context_tokens());
+    if (!context.empty()) engine.Forward(sequences[0], context, std::span<float>());
     const auto start = std::chrono::steady_clock::now();
-    engine.Forward(sequences[0], prompt, greedy, candidates[0]);
+    engine.Forward(sequences[0], std::span(tokens).subspan(context.size()), greedy, candidates[0]);
     return Seconds(start);
   }
-  // One untimed token per sequence, then greedy steps for all of them at once.
+  // Each sequence's context untimed, then greedy steps for all of them at once.
   std::vector<int32_t> next(workload.sequences);
   for (int s = 0; s < workload.sequences; ++s) {
-    engine.Forward(sequences[s], PromptTokens(1, vocab, s), greedy, candidates[s]);
+    engine.Forward(sequences[s], PromptTokens(workload.context_tokens(), vocab, s), greedy,
+                   candidates[s]);
     next[s] = best(s);
   }
   std::vector<runtime::SequenceBatch> batch(workload.sequences);

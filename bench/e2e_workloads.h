@@ -5,9 +5,12 @@
 //            choice (its time is the time to first token for that prompt)
 //   tgN      N decoding steps of one sequence from an empty context
 //   bS-tgN   N decoding steps of S sequences batched in each step
+//   ...@dD   any of them at depth D: after a D-token context, prefilled
+//            untimed (llama-bench's -d), e.g. tg32@d1024
 #ifndef BITBRAIN_BENCH_E2E_WORKLOADS_H_
 #define BITBRAIN_BENCH_E2E_WORKLOADS_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -19,21 +22,26 @@ namespace bitbrain::bench {
 struct Workload {
   std::string name;
   int prompt_tokens = 0;  // prefilled in the timed region when steps == 0
-  int steps = 0;          // decoding steps (untimed one-token prompt first)
+  int steps = 0;          // decoding steps
   int sequences = 1;
+  int depth = 0;          // context tokens before the timed part
 
   bool is_prefill() const { return steps == 0; }
   int tokens() const { return is_prefill() ? prompt_tokens : steps * sequences; }
+  // The untimed context each sequence holds when the timing starts: the
+  // depth, and for decoding at least the one token that the first step
+  // follows.
+  int context_tokens() const { return is_prefill() ? depth : std::max(1, depth); }
   // The positions a sequence of this workload needs.
-  int positions() const { return is_prefill() ? prompt_tokens : 1 + steps; }
+  int positions() const { return context_tokens() + (is_prefill() ? prompt_tokens : steps); }
 };
 
 // pp128, tg128, pp512, b4-tg32, b8-tg32.
 std::vector<Workload> StandardWorkloads();
 
 // The workloads named in `names` (comma-separated, as StandardWorkloads
-// names them, or "ppN", "tgN", "bS-tgN" for any N and S); throws
-// std::invalid_argument otherwise.
+// names them, or "ppN", "tgN", "bS-tgN" for any N and S, each optionally
+// followed by "@dD"); throws std::invalid_argument otherwise.
 std::vector<Workload> ParseWorkloads(const std::string& names);
 
 // What one step of the model reads and computes, from the model's tensors
