@@ -87,7 +87,10 @@ struct Values {
   // Dimensions [d, d + 16) (kWhole) or [d, dims).
   template <int G, bool kWhole>
   void Dimensions(int g0, int j0, int j1, int d) const {
+    // Every loop over g unrolled: an acc indexed at run time would live in
+    // memory, with 8 stores per position.
     __m256 acc[G][2];
+#pragma GCC unroll 4
     for (int g = 0; g < G; ++g) {
       float* og = o + (g0 + g) * o_stride;
       acc[g][0] = j0 == 0 ? _mm256_setzero_ps() : LoadFrom(og, d, dims);
@@ -111,6 +114,7 @@ struct Values {
         acc[g][1] = _mm256_fmadd_ps(pj, v1, acc[g][1]);
       }
     }
+#pragma GCC unroll 4
     for (int g = 0; g < G; ++g) {
       float* og = o + (g0 + g) * o_stride;
       StoreFrom(og, d, dims, acc[g][0]);
