@@ -1,7 +1,8 @@
 // LM head benchmarks: the f16 embedding matrix (2560 x 128256, 657 MB) is
 // larger than any cache by itself, so one copy streams from memory on every
 // call; rows split by the shared thread pool. head_screen is the screened
-// head's pass over its int8 copy (328 MB): one int8 vector per token.
+// head's pass over its int8 copy (328 MB), with the int8 vectors the engine
+// screens: two for a single token, one per token of a batch.
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,7 @@
 #include "bench/kernel_benchmarks.h"
 #include "bench/rotating_copies.h"
 #include "bench/synthetic_data.h"
+#include "engine/runtime/screened_head.h"
 #include "kernels/thread_pool.h"
 
 namespace bitbrain::bench {
@@ -85,7 +87,8 @@ void BenchmarkHeadScreen(benchmark::State& state, Isa isa, int tokens, int threa
     state.SkipWithError(e.what());
     return;
   }
-  const int vectors = tokens;
+  // A single input screens with its residual vector too (screened_head.h).
+  const int vectors = tokens == 1 ? runtime::ScreenedHead::kMaxVectorsPerInput : tokens;
   std::vector<int8_t> q(static_cast<size_t>(vectors) * shape.cols);
   for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
   std::vector<int32_t> acc(static_cast<size_t>(vectors) * shape.rows);
