@@ -134,7 +134,7 @@ std::vector<std::string> Labels(const std::vector<int>& values) {
 // The ternary layout chosen (Choose) by decoding `workload` on `threads`
 // threads: an engine of each layout, with `tuning`.
 kernels::TernaryLayout ChooseLayout(const std::string& model, int threads, const kernels::Tuning& tuning,
-                                  const Workload& workload, int repetitions) {
+                                    const Workload& workload, int repetitions) {
   std::vector<std::unique_ptr<runtime::Engine>> engines;
   std::vector<std::string> labels;
   const std::vector<kernels::TernaryLayout> layouts(std::begin(kernels::kTernaryLayouts),

@@ -60,10 +60,11 @@ __m256 LoadF16(const uint16_t* v, int count) {
 // The weighted sum of values, positions in blocks of kValueBlock: a block's
 // values (16 KB of a 128-wide head; 4 KB of the engine's 32-dimension
 // slices) stay in L1 while every head and dimension passes over them, so a
-// group of heads reads the cache's values once, and converts each once. Within a block, 16 dimensions of up to kValueHeads
-// heads at a time: 8 accumulator registers, each converted value vector
-// serving every head. Between blocks the sums rest in o, so each o_g[d] is
-// still one fma chain over j = 0, 1, ... from +0, the scalar order.
+// group of heads reads the cache's values once, and converts each once.
+// Within a block, 16 dimensions of up to kValueHeads heads at a time: 8
+// accumulator registers, each converted value vector serving every head.
+// Between blocks the sums rest in o, so each o_g[d] is still one fma chain
+// over j = 0, 1, ... from +0, the scalar order.
 constexpr int kValueBlock = 64;
 constexpr int kValueHeads = 4;
 
