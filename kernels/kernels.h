@@ -19,6 +19,7 @@
 #include <optional>
 #include <string_view>
 
+#include "kernels/head_screen_layout.h"
 #include "kernels/isa.h"
 
 namespace bitbrain::kernels {
@@ -88,59 +89,42 @@ using HeadMatmulFn = void (*)(const uint16_t* embeddings, int cols, const float*
 
 // ---- Screening the LM head (engine/runtime/screened_head.h) ----------------
 
-// A row of the int8 screening copy holds code_stride codes: cols rounded up
-// to a multiple of kHeadScreenAlignment, the padding zero. Rows come in
-// groups of kHeadScreenGroupRows (the last one padded with unused rows), each
-// group one sequential stream, as the ternary layouts: its rows' codes 0..31,
-// then their codes 32..63, and so on. A single stream keeps a core's memory
-// reads ahead better than four row streams (on the Zen 3 test machine, 16
-// against 13 GB/s on one core).
-inline constexpr int kHeadScreenAlignment = 32;
-inline constexpr int kHeadScreenGroupRows = 4;
+// The screening copy's layout: head_screen_layout.h.
 
-// Where code i of row v lies in the copy.
-constexpr size_t HeadScreenCodeOffset(int v, size_t i, size_t code_stride) {
-  constexpr int kRows = kHeadScreenGroupRows;
-  constexpr int kChunk = kHeadScreenAlignment;
-  return static_cast<size_t>(v / kRows) * kRows * code_stride + i / kChunk * (kRows * kChunk) +
-         static_cast<size_t>(v % kRows) * kChunk + i % kChunk;
-}
-static_assert(HeadScreenCodeOffset(5, 33, 64) == 256 + 128 + 32 + 1);
-
-// Bytes of the codes of a copy of `rows` rows.
-constexpr size_t HeadScreenCodeBytes(int rows, size_t code_stride) {
-  constexpr int kRows = kHeadScreenGroupRows;
-  return static_cast<size_t>((rows + kRows - 1) / kRows) * kRows * code_stride;
-}
-
-// The int8 screening copy of the f16 rows [row_begin, row_end) of E (row v at
+// The screening copy of the f16 rows [row_begin, row_end) of E (row v at
 // embeddings + v * cols). Per row v, in f32 unless said otherwise:
 //   amax = max_i |E[v][i]|;  scale[v] = amax / 127;  inv = 127 / amax
-//   codes[v][i] = clamp(rint(E[v][i] * inv), -127, 127) (at codes +
-//     HeadScreenCodeOffset(v, i, code_stride); zero for i in [cols,
-//     code_stride))
+//   codes[v][i] = clamp(rint(E[v][i] * inv), -127, 127), stored in the
+//     planes as u (above)
 //   code_sq[v] = sum_i codes[v][i]^2 (exact)
 //   error_sq[v] = sum_i (f64(E[v][i]) - f64(scale[v]) * codes[v][i])^2 in f64,
 //     accumulated in 4 lanes (element i into lane i % 4, increasing i, no fma),
 //     then (lane0 + lane1) + (lane2 + lane3)
+//   coarse_error_sq[v]: the same with the coarse codes 4 (u >> 2) - 126.5
 // A row of zeros gets scale 0 and codes 0; a row holding an Inf or NaN gets
-// scale 0, codes 0 and error_sq +Inf.
+// scale 0, codes 0, and error_sq and coarse_error_sq +Inf.
 using HeadScreenQuantizeFn = void (*)(const uint16_t* embeddings, int cols, int row_begin,
-                                      int row_end, int8_t* codes, size_t code_stride,
-                                      float* scale, int64_t* code_sq, double* error_sq);
+                                      int row_end, const HeadScreenCopy& copy);
 
-// acc[t * acc_stride + v] = sum_i codes[v][i] * q[t][i] over i in
-// [0, code_stride), exact in int32, for rows v in [row_begin, row_end) and
-// vectors t in [0, vectors): q[t] at q + t * code_stride. Codes and q are in
-// [-127, 127]; code_stride is a multiple of kHeadScreenAlignment. Only the
-// codes of rows [row_begin, row_end) are read.
-using HeadScreenFn = void (*)(const int8_t* codes, size_t code_stride, const int8_t* q,
+// The coarse product: acc[t * acc_stride + v] = sum_i (u[v][i] >> 2) * q[t][i]
+// over i in [0, code_stride), exact in int32, for rows v in [row_begin,
+// row_end) and vectors t in [0, vectors): q[t] at q + t * code_stride, values
+// in [-127, 127]; code_stride is a multiple of kHeadScreenBlock. Only the
+// coarse plane of rows [row_begin, row_end) is read.
+using HeadScreenFn = void (*)(const uint8_t* coarse, size_t code_stride, const int8_t* q,
                               int vectors, int row_begin, int row_end, int32_t* acc,
                               size_t acc_stride);
+
+// The fine product of `count` rows (ids at rows): acc[t * acc_stride + j] =
+// sum_i (u[rows[j]][i] & 3) * q[t][i], as HeadScreenFn otherwise.
+using HeadScreenFineFn = void (*)(const uint8_t* fine, size_t code_stride, const int8_t* q,
+                                  int vectors, const int32_t* rows, int count, int32_t* acc,
+                                  size_t acc_stride);
 
 struct HeadScreen {
   HeadScreenQuantizeFn quantize;
   HeadScreenFn screen;
+  HeadScreenFineFn refine;
 };
 
 // ---- Float kernels (sections 1 and 2) --------------------------------------

@@ -93,6 +93,8 @@ struct LoadStats {
 struct HeadStats {
   int64_t full_rows = 0;      // positions whose every logit was computed (the full head)
   int64_t screened_rows = 0;  // candidate queries the screened head answered
+  int64_t refined_rows = 0;   // rows of those whose fine plane was read
+  int64_t exact_rows = 0;     // rows of those computed exactly (the candidates)
 };
 
 // New tokens for one sequence in a Forward() call.
@@ -201,6 +203,7 @@ class Engine {
     std::vector<int8_t> screen_batch;  // [screened rows][code_stride]
     std::vector<int32_t> screen_acc;   // [screened rows][vocab]
     std::vector<double> lower, upper;  // [screened rows][vocab]
+    std::vector<int32_t> fine_acc;     // [vectors][refined rows of one input]
   };
 
   void CheckBatch(std::span<const SequenceBatch> batch) const;
@@ -226,6 +229,15 @@ class Engine {
   // The head of rows `which` of logits_rows: every logit / only candidates.
   void FullHead(std::span<const LogitsRow> logits_rows, std::span<const int> which);
   void ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<const int> which);
+  // The rows `query` needs, from one input's coarse products (acc: its
+  // vectors' products with every row, q: its vectors) and bounds (vocab each),
+  // refining rows as needed (the bounds of refined rows are overwritten).
+  std::vector<int32_t> NarrowCandidates(const ScreenedHead::Input& input,
+                                        const CandidateQuery& query, const int8_t* q,
+                                        const int32_t* acc, double* lower, double* upper);
+  // The fine products of `rows` (ascending) and their bounds from the full codes.
+  void Refine(const ScreenedHead::Input& input, const int8_t* q, const int32_t* acc,
+              std::span<const int32_t> rows, double* lower, double* upper);
 
   std::chrono::steady_clock::time_point construction_start_ = std::chrono::steady_clock::now();
   EngineOptions options_;  // checked

@@ -116,6 +116,36 @@ TEST_CASE("screened candidates: every needed row, the full head's bits, batched 
   CHECK(most_candidates < static_cast<size_t>(vocab) / 20);
 }
 
+TEST_CASE("a single greedy query: two vectors, few rows refined, the full head's best row") {
+  Engine full_engine(kSmallModel, {.threads = 2, .screened_head = false});
+  Engine engine(kSmallModel, {.threads = 2});
+  const int vocab = engine.config().vocab_size;
+  const CandidateQuery greedy{.k = 1};
+  const std::vector<int32_t> prompt = Tokens(8, vocab, 5);
+  Sequence reference = full_engine.NewSequence();
+  Sequence sequence = engine.NewSequence();
+  std::vector<float> expected(vocab);
+  CandidateLogits candidates;
+  for (size_t position = 0; position < prompt.size(); ++position) {
+    const std::span<const int32_t> token(prompt.data() + position, 1);
+    full_engine.Forward(reference, token, expected);
+    const HeadStats before = engine.head_stats();
+    std::vector<SequenceBatch> batch = {
+        {.sequence = &sequence, .tokens = token, .query = &greedy, .candidates = &candidates}};
+    engine.Forward(batch);
+    INFO("position " << position);
+    CheckCandidates(candidates, expected, greedy);
+    // The coarse bounds leave ~15% of the rows; refining the best of them
+    // first leaves far fewer to refine, and fewer still to compute exactly.
+    const int64_t refined = engine.head_stats().refined_rows - before.refined_rows;
+    const int64_t exact = engine.head_stats().exact_rows - before.exact_rows;
+    CHECK(refined > 0);
+    CHECK(refined < vocab / 20);
+    CHECK(exact == static_cast<int64_t>(candidates.ids.size()));
+    CHECK(exact < refined);
+  }
+}
+
 TEST_CASE("an allowed set: the screened and full heads answer with allowed rows, same bits") {
   Engine full_engine(kSmallModel, {.threads = 2, .screened_head = false});
   Engine engine(kSmallModel, {.threads = 2});

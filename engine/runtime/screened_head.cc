@@ -23,14 +23,17 @@ constexpr double kTiny = 0x1.0p-100;
 double RoundedUp(double x) { return x * (1 + kSlack); }
 
 // Where head_screen.quantize's outputs lie in one buffer (which the cache
-// holds as it is): codes, then per row the scale, code_sq and error_sq.
+// holds as it is): the coarse and fine planes, then per row the scale,
+// code_sq, error_sq and coarse_error_sq.
 struct CopyLayout {
   CopyLayout(int rows, size_t code_stride)
-      : scale(kernels::HeadScreenCodeBytes(rows, code_stride)),
+      : fine(kernels::HeadScreenCoarseBytes(rows, code_stride)),
+        scale(fine + kernels::HeadScreenFineBytes(rows, code_stride)),
         code_sq((scale + rows * sizeof(float) + 7) / 8 * 8),
         error_sq(code_sq + rows * sizeof(int64_t)),
-        bytes(error_sq + rows * sizeof(double)) {}
-  size_t scale, code_sq, error_sq, bytes;  // offsets (codes at 0), total
+        coarse_error_sq(error_sq + rows * sizeof(double)),
+        bytes(coarse_error_sq + rows * sizeof(double)) {}
+  size_t fine, scale, code_sq, error_sq, coarse_error_sq, bytes;  // offsets (coarse at 0), total
 };
 
 // Rounds to int8 in [-127, 127]; step 0 (a zero vector) gives 0.
@@ -44,7 +47,7 @@ ScreenedHead::ScreenedHead(const uint16_t* embeddings, int rows, int cols,
                            const kernels::Kernels& kernels, kernels::ThreadPool& pool,
                            const RepackCache* cache)
     : rows_(rows), cols_(cols) {
-  const int a = kernels::kHeadScreenAlignment;
+  const int a = kernels::kHeadScreenBlock;
   code_stride_ = static_cast<size_t>((cols + a - 1) / a * a);
   // dot16 (NUMERICS.md 1.1) adds each product into its lane's chain of
   // ceil(cols / 16) fmas, then 4 tree additions: every product passes through
@@ -69,11 +72,16 @@ ScreenedHead::ScreenedHead(const uint16_t* embeddings, int rows, int cols,
   if (!from_cache()) {
     built_ = AnonymousMemory(layout.bytes, Pages::kPrefaulted);
     uint8_t* out = built_.data();
+    const kernels::HeadScreenCopy copy{
+        .coarse = out,
+        .fine = out + layout.fine,
+        .code_stride = code_stride_,
+        .scale = reinterpret_cast<float*>(out + layout.scale),
+        .code_sq = reinterpret_cast<int64_t*>(out + layout.code_sq),
+        .error_sq = reinterpret_cast<double*>(out + layout.error_sq),
+        .coarse_error_sq = reinterpret_cast<double*>(out + layout.coarse_error_sq)};
     pool.ParallelRows(rows, 64, [&](int begin, int end) {
-      kernels.head_screen.quantize(embeddings, cols, begin, end, reinterpret_cast<int8_t*>(out),
-                                   code_stride_, reinterpret_cast<float*>(out + layout.scale),
-                                   reinterpret_cast<int64_t*>(out + layout.code_sq),
-                                   reinterpret_cast<double*>(out + layout.error_sq));
+      kernels.head_screen.quantize(embeddings, cols, begin, end, copy);
     });
     std::string error;
     if (cache && !cache->Write(out, layout.bytes, pool, &error)) {
@@ -82,24 +90,33 @@ ScreenedHead::ScreenedHead(const uint16_t* embeddings, int rows, int cols,
     }
   }
   const uint8_t* copy = from_cache() ? cached_.payload() : built_.data();
-  codes_ = reinterpret_cast<const int8_t*>(copy);
+  coarse_ = copy;
+  fine_ = copy + layout.fine;
   const auto* code_sq = reinterpret_cast<const int64_t*>(copy + layout.code_sq);
   const auto* error_sq = reinterpret_cast<const double*>(copy + layout.error_sq);
+  const auto* coarse_error_sq = reinterpret_cast<const double*>(copy + layout.coarse_error_sq);
   scale_ = reinterpret_cast<const float*>(copy + layout.scale);
   error_norm_.resize(rows);
   norm_.resize(rows);
+  coarse_error_norm_.resize(rows);
+  coarse_norm_.resize(rows);
   for (int v = 0; v < rows; ++v) {
     // error_sq is an f64 sum of squares (kernels.h): within 2^-32 relative.
     error_norm_[v] = RoundedUp(std::sqrt(error_sq[v]));
     // ||e|| <= ||c codes|| + ||e - c codes|| (triangle inequality), and
     // ||c codes|| = c sqrt(code_sq) with code_sq an exact integer.
     norm_[v] = RoundedUp(scale_[v] * std::sqrt(static_cast<double>(code_sq[v])) + error_norm_[v]);
+    // The same for the coarse codes k: ||c k|| <= ||e|| + ||e - c k||.
+    coarse_error_norm_[v] = RoundedUp(std::sqrt(coarse_error_sq[v]));
+    coarse_norm_[v] = RoundedUp(norm_[v] + coarse_error_norm_[v]);
   }
 }
 
 size_t ScreenedHead::bytes() const {
-  return rows_ * (code_stride_ + sizeof(float) + 2 * sizeof(double));
+  return kernels::HeadScreenCoarseBytes(rows_, code_stride_) +
+         rows_ * (sizeof(float) + 2 * sizeof(double));
 }
+
 
 std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int vectors,
                                                           int8_t* q) const {
@@ -143,44 +160,79 @@ std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int ve
   }
   input.norm = RoundedUp(std::sqrt(sum_sq));
   input.residual = RoundedUp(std::sqrt(residual_sq));
+  for (int i = 0; i < cols_; ++i) {
+    input.q_sum += q[i];
+    if (q_residual != nullptr) input.residual_q_sum += q_residual[i];
+  }
   return input;
 }
 
-// The bound. Row v of the head, e (cols f16 values), has the copy c codes
-// (c = scale_[v]); the input h has the copy h^ = step q + step' q' (Quantize;
-// step' = 0 without the residual vector). The screened value
-// y = (c codes) . h^ = c step acc + c step' acc' is exact
-// in real numbers (acc, acc' are the kernel's exact integers). The exact
+// The bound. Row v of the head, e (cols f16 values), has the copy c m
+// (c = scale_[v]), m its codes or its coarse codes (head_screen_layout.h);
+// the input h has the copy h^ = step q + step' q' (Quantize; step' = 0
+// without the residual vector). The screened value
+// y = (c m) . h^ = c step (m . q) + c step' (m . q') is exact in real numbers:
+// m . q is an exact integer (codes) or half-integer (coarse codes) from the
+// kernels' integer products (below), under 2^40 in magnitude. The exact
 // logit is x = dot16(h, e) in f32. Then
 //
-//   x - y = (x - h.e) + h.(e - c codes) + (h - h^).(c codes)
+//   x - y = (x - h.e) + h.(e - c m) + (h - h^).(c m)
 //
 // and by Cauchy-Schwarz and the dot16 rounding bound (constructor):
 //
-//   |x - y| <= gamma ||h|| ||e|| + ||h|| ||e - c codes|| + ||h - h^|| ||c codes||
-//           <= norm * error_norm_[v] + (residual + gamma * norm) * norm_[v]      (*)
+//   |x - y| <= gamma ||h|| ||e|| + ||h|| ||e - c m|| + ||h - h^|| ||c m||
+//           <= norm * error_norm + (residual + gamma * norm) * m_norm      (*)
 //
-// since norm_[v] bounds both ||e|| and ||c codes||, and every stored norm is
-// rounded up (constructor, Quantize). Evaluating y in f64 (each term two
-// roundings, then their sum) is off by at most 2^-51 (|y1| + |y2|), y1 and y2
-// its terms; evaluating (*) and y -/+ bound in f64 adds a few more roundings
-// of 2^-53 relative to |y1| + |y2| + bound. The margin below — (*) times
-// (1 + 2^-30), plus 2^-30 (|y1| + |y2|), plus 2^-100 for subnormal f32
+// with error_norm >= ||e - c m|| and m_norm >= max(||e||, ||c m||), every
+// stored norm rounded up (constructor, Quantize). Evaluating y in f64 (each
+// term two roundings, then their sum) is off by at most 2^-51 (|y1| + |y2|),
+// y1 and y2 its terms; evaluating (*) and y -/+ bound in f64 adds a few more
+// roundings of 2^-53 relative to |y1| + |y2| + bound. The margin below — (*)
+// times (1 + 2^-30), plus 2^-30 (|y1| + |y2|), plus 2^-100 for subnormal f32
 // results inside dot16 — exceeds all of these, so lower <= x <= upper.
-// A row with an Inf or NaN has error_norm_ = +Inf and gets [-Inf, +Inf].
-void ScreenedHead::Bounds(const Input& input, const int32_t* acc, const int32_t* residual_acc,
-                          int begin, int end, double* lower, double* upper) const {
-  const double h_norm = input.norm;
+// A row with an Inf or NaN has infinite error norms and gets [-Inf, +Inf].
+double ScreenedHead::Bound(const Input& input, double error_norm, double norm, double y1,
+                           double y2) const {
   const double e_factor = input.residual + dot_error_ * input.norm;
+  return (input.norm * error_norm + e_factor * norm) * (1 + kSlack) +
+         (std::fabs(y1) + std::fabs(y2)) * kSlack + kTiny;
+}
+
+// With u = codes + 128 (kernels/head_screen_layout.h), the coarse codes are
+// 4 (u >> 2) - 126.5, so m . q = 4 (coarse . q) - 126.5 sum(q), coarse . q
+// being the kernel's product with the plane's values u >> 2.
+void ScreenedHead::CoarseBounds(const Input& input, const int32_t* acc,
+                                const int32_t* residual_acc, int begin, int end, double* lower,
+                                double* upper) const {
+  const double q_offset = 126.5 * input.q_sum;
+  const double residual_offset = 126.5 * input.residual_q_sum;
   for (int v = begin; v < end; ++v) {
-    const double y1 = input.step * acc[v] * scale_[v];
-    const double y2 = input.vectors == 2 ? input.residual_step * residual_acc[v] * scale_[v] : 0;
-    const double y = y1 + y2;
-    const double bound = (h_norm * error_norm_[v] + e_factor * norm_[v]) * (1 + kSlack) +
-                         (std::fabs(y1) + std::fabs(y2)) * kSlack + kTiny;
-    lower[v] = y - bound;
-    upper[v] = y + bound;
+    const double y1 = input.step * (4.0 * acc[v] - q_offset) * scale_[v];
+    const double y2 =
+        input.vectors == 2
+            ? input.residual_step * (4.0 * residual_acc[v] - residual_offset) * scale_[v]
+            : 0;
+    const double bound = Bound(input, coarse_error_norm_[v], coarse_norm_[v], y1, y2);
+    lower[v] = (y1 + y2) - bound;
+    upper[v] = (y1 + y2) + bound;
   }
+}
+
+// The codes are u - 128 = 4 (u >> 2) + (u & 3) - 128: m . q = 4 (coarse . q)
+// + (fine . q) - 128 sum(q).
+void ScreenedHead::Bounds(const Input& input, int v, const Products& products, double* lower,
+                          double* upper) const {
+  const double y1 =
+      input.step * (4.0 * products.coarse + products.fine - 128.0 * input.q_sum) * scale_[v];
+  const double y2 = input.vectors == 2
+                        ? input.residual_step *
+                              (4.0 * products.coarse_residual + products.fine_residual -
+                               128.0 * input.residual_q_sum) *
+                              scale_[v]
+                        : 0;
+  const double bound = Bound(input, error_norm_[v], norm_[v], y1, y2);
+  *lower = (y1 + y2) - bound;
+  *upper = (y1 + y2) + bound;
 }
 
 // Why the selection holds every row the query needs. Let L_k be the k-th
@@ -192,33 +244,33 @@ void ScreenedHead::Bounds(const Input& input, const int32_t* acc, const int32_t*
 // threshold is lowered by 2^-40 of its terms' magnitudes so that a sampler
 // computing X_1 + ln(min_p) in f64 (one more rounding, 2^-53 relative) still
 // finds every row it keeps selected. With fewer than k such rows the
-// threshold is -inf: every allowed row is selected.
-std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
-                                          std::span<const double> upper,
-                                          const CandidateQuery& query) {
+// threshold is -inf: every allowed row is selected. Among a subset of the
+// rows that holds every row the query needs, L_k is taken over the subset:
+// still at most X_k, so the argument holds unchanged.
+template <typename ForEachRow>
+std::vector<int32_t> SelectAmong(std::span<const double> lower, std::span<const double> upper,
+                                 const CandidateQuery& query, ForEachRow for_each_row) {
   std::vector<int32_t> forced = query.forced;
   std::sort(forced.begin(), forced.end());
   forced.erase(std::unique(forced.begin(), forced.end()), forced.end());
-  const int rows = static_cast<int>(lower.size());
   // Rows in ascending order: whether each is forced, walking `forced` along.
   size_t f = 0;
   const auto next_is_forced = [&](int v) {
-    const bool is_forced = f < forced.size() && forced[f] == v;
-    if (is_forced) ++f;
-    return is_forced;
+    while (f < forced.size() && forced[f] < v) ++f;
+    return f < forced.size() && forced[f] == v;
   };
 
   // The k best lower bounds of the allowed rows not forced, the k-th on top.
   std::priority_queue<double, std::vector<double>, std::greater<double>> best;
-  for (int v = 0; v < rows; ++v) {
-    if (next_is_forced(v) || !Allows(query.allowed, v)) continue;
+  for_each_row([&](int v) {
+    if (next_is_forced(v) || !Allows(query.allowed, v)) return;
     if (best.size() < static_cast<size_t>(query.k)) {
       best.push(lower[v]);
     } else if (lower[v] > best.top()) {
       best.pop();
       best.push(lower[v]);
     }
-  }
+  });
   double threshold = -std::numeric_limits<double>::infinity();
   if (best.size() == static_cast<size_t>(query.k)) {
     const double kth = best.top();
@@ -228,11 +280,29 @@ std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
 
   std::vector<int32_t> ids;
   f = 0;  // walk the rows again
-  for (int v = 0; v < rows; ++v) {
+  for_each_row([&](int v) {
     const bool is_forced = next_is_forced(v);
     if (Allows(query.allowed, v) && (is_forced || upper[v] >= threshold)) ids.push_back(v);
-  }
+  });
   return ids;
+}
+
+std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
+                                          std::span<const double> upper,
+                                          const CandidateQuery& query) {
+  const int rows = static_cast<int>(lower.size());
+  return SelectAmong(lower, upper, query, [rows](auto&& visit) {
+    for (int v = 0; v < rows; ++v) visit(v);
+  });
+}
+
+std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
+                                          std::span<const double> upper,
+                                          const CandidateQuery& query,
+                                          std::span<const int32_t> rows) {
+  return SelectAmong(lower, upper, query, [rows](auto&& visit) {
+    for (const int32_t v : rows) visit(v);
+  });
 }
 
 }  // namespace bitbrain::runtime

@@ -1,17 +1,25 @@
 // The bound-screened LM head: an int8 copy of the head (one scale per row,
 // a quarter of the F16 bytes) gives, for every row, an interval that
-// provably holds the row's exact logit (NUMERICS.md section 2.7, dot16 in
+// provably holds the row's exact logit (NUMERICS.md section 2.8, dot16 in
 // f32); only the rows whose interval reaches a query's threshold are then
 // computed exactly (candidates.h). The result is the full head's, bit for
 // bit, on the rows a sampler can pick.
 //
-// Per step, for each head input h (f16 values):
-//   Quantize(h)  h as int8 q, and for a single input also the codes of the
-//                rounding q leaves (h ~ step q + residual_step q_residual)
-//   screen       kernels' head_screen: integer dot products of every row's
-//                codes with them (one pass over the copy for a batch)
-//   Bounds       lower[v] <= exact logit of row v <= upper[v] (proof in the .cc)
-//   Select       the rows a CandidateQuery needs
+// The copy's codes are stored as a coarse plane (their top 6 bits) and a fine
+// plane (the low 2; kernels' head_screen_layout.h), so the screen narrows the
+// rows down twice, reading the fine plane only for the rows left after the
+// coarse one. Per step, for each head input h (f16 values):
+//   Quantize(h)    h as int8 q, and for a single input also the codes of the
+//                  rounding q leaves (h ~ step q + residual_step q_residual)
+//   screen         kernels' head_screen: integer dot products of every row's
+//                  coarse codes with them (one pass over the plane for a batch)
+//   CoarseBounds   lower[v] <= exact logit of row v <= upper[v] (proof in the .cc)
+//   Select         the rows a CandidateQuery needs, by these bounds
+//   refine         kernels' head_screen: the fine plane's products of some of
+//                  those rows,
+//   Bounds         and their bounds from the full codes, ~4 times narrower
+//   Select         again, among the rows selected before (the engine narrows in
+//                  rounds: Engine::NarrowCandidates)
 // Built once at load from the F16 embeddings (kernels' head_screen.quantize),
 // or mapped from a cache file beside the model (repack_cache.h) written the
 // first time.
@@ -47,11 +55,20 @@ class ScreenedHead {
     double residual_step = 0;    // 0 without the residual vector
     double norm = 0;      // >= ||h||
     double residual = 0;  // >= ||h - h^||
+    int64_t q_sum = 0;           // sum_i q[i]
+    int64_t residual_q_sum = 0;  // sum_i q_residual[i]
+  };
+
+  // A row's integer products with an input's vectors: with the coarse plane
+  // (kernels' screen) and, once refined, with the fine plane.
+  struct Products {
+    int32_t coarse = 0, coarse_residual = 0;
+    int32_t fine = 0, fine_residual = 0;
   };
   static constexpr int kMaxVectorsPerInput = 2;
 
   // The cache's name for the copy's format (RepackCache's layout).
-  static constexpr const char* kCacheLayout = "head-screen-int8-v2";
+  static constexpr const char* kCacheLayout = "head-screen-planes-6-2-v1";
 
   ScreenedHead() = default;
   // Quantizes the rows x cols F16 head with `kernels`, rows split over `pool`;
@@ -61,12 +78,13 @@ class ScreenedHead {
                kernels::ThreadPool& pool, const RepackCache* cache = nullptr);
 
   int rows() const { return rows_; }
-  // Bytes from one q vector (and one row of codes) to the next.
+  // Bytes from one q vector (and one row's codes) to the next.
   size_t code_stride() const { return code_stride_; }
-  const int8_t* codes() const { return codes_; }
+  const uint8_t* coarse() const { return coarse_; }
+  const uint8_t* fine() const { return fine_; }
   // Whether the copy was mapped from the cache.
   bool from_cache() const { return from_cache_; }
-  // What a screening pass reads: the codes and the per-row numbers.
+  // What a screening pass reads: the coarse plane and the per-row numbers.
   size_t bytes() const;
 
   // Writes `vectors` (1 or 2) int8 vectors of code_stride() each at q: q,
@@ -75,11 +93,14 @@ class ScreenedHead {
   std::optional<Input> Quantize(const float* h, int vectors, int8_t* q) const;
 
   // lower[v] <= (exact logit of row v) <= upper[v] for v in [begin, end),
-  // from acc[v] = codes[v] . q and, for an input with the residual vector,
-  // residual_acc[v] = codes[v] . q_residual (otherwise not read). A row
+  // from acc[v] = coarse[v] . q and, for an input with the residual vector,
+  // residual_acc[v] = coarse[v] . q_residual (otherwise not read). A row
   // holding an Inf or NaN gets [-Inf, +Inf].
-  void Bounds(const Input& input, const int32_t* acc, const int32_t* residual_acc, int begin,
-              int end, double* lower, double* upper) const;
+  void CoarseBounds(const Input& input, const int32_t* acc, const int32_t* residual_acc,
+                    int begin, int end, double* lower, double* upper) const;
+  // The same for row v from its full codes' products (~4 times narrower).
+  void Bounds(const Input& input, int v, const Products& products, double* lower,
+              double* upper) const;
 
   // The rows `query` needs (candidates.h), ids ascending, given every row's
   // bounds: of the rows the query allows, the forced ones and every other
@@ -87,21 +108,34 @@ class ScreenedHead {
   // not forced, plus log_ratio.
   static std::vector<int32_t> Select(std::span<const double> lower, std::span<const double> upper,
                                      const CandidateQuery& query);
+  // The same among `rows` only (ascending; every row the query needs among
+  // them), with the bounds of those rows.
+  static std::vector<int32_t> Select(std::span<const double> lower, std::span<const double> upper,
+                                     const CandidateQuery& query, std::span<const int32_t> rows);
 
  private:
+  // The half-width of a row's interval around y = y1 + y2 (the .cc), from
+  // its error_norm and norm for the codes or the coarse codes.
+  double Bound(const Input& input, double error_norm, double norm, double y1, double y2) const;
+
   int rows_ = 0;
   int cols_ = 0;
   size_t code_stride_ = 0;
   double dot_error_ = 0;  // gamma of dot16's f32 rounding (the .cc)
-  // The kernel's output, built_ or cached_: codes, then scale, code_sq and
-  // error_sq (kernels.h) at the offsets of the .cc's CopyLayout.
+  // The kernel's output, built_ or cached_: the planes, then scale, code_sq,
+  // error_sq and coarse_error_sq (kernels.h) at the offsets of the .cc's
+  // CopyLayout.
   AnonymousMemory built_;
   MappedCache cached_;
   bool from_cache_ = false;
-  const int8_t* codes_ = nullptr;
+  const uint8_t* coarse_ = nullptr;
+  const uint8_t* fine_ = nullptr;
   const float* scale_ = nullptr;     // c[v]: row v ~ c[v] * codes[v] (in the copy)
   std::vector<double> error_norm_;   // >= ||e_v - c[v] codes[v]||
   std::vector<double> norm_;         // >= max(||e_v||, ||c[v] codes[v]||)
+  // The same for the coarse codes (head_screen_layout.h).
+  std::vector<double> coarse_error_norm_;
+  std::vector<double> coarse_norm_;
 };
 
 }  // namespace bitbrain::runtime

@@ -1,9 +1,10 @@
-// The screened head's bound and selection (screened_head.h) on random and
-// adversarial heads: the exact logit always lies within the bounds, the bound
-// is nearly reached where the head input points along a row's quantization
-// error (so a bound weakened by 10% fails here), and the selection holds
-// every row a query needs, including one-ulp near-ties, and none its
-// allowed set excludes.
+// The screened head's bounds and selection (screened_head.h) on random and
+// adversarial heads: the exact logit always lies within the coarse bounds and
+// within the full codes' bounds, each bound is nearly reached where the head
+// input points along a row's quantization error (so a bound weakened by 10%
+// fails here), and the selection, among all rows or a subset, holds every row
+// a query needs, including one-ulp near-ties, and none its allowed set
+// excludes.
 #include "engine/runtime/screened_head.h"
 
 #include <algorithm>
@@ -53,9 +54,12 @@ struct Bounds {
   std::vector<double> lower, upper;
 };
 
-// The bounds from h quantized to `vectors` int8 vectors (1: q alone; 2: with
-// the residual vector).
-Bounds Screen(const ScreenedHead& screened, const std::vector<float>& h,
+// Which codes give the bounds: the coarse codes, or the full codes.
+enum class Codes { kCoarse, kFull };
+
+// Every row's bounds from h quantized to `vectors` int8 vectors (1: q alone;
+// 2: with the residual vector).
+Bounds Screen(const ScreenedHead& screened, const std::vector<float>& h, Codes codes,
               int vectors = ScreenedHead::kMaxVectorsPerInput) {
   const size_t stride = screened.code_stride();
   std::vector<int8_t> q(vectors * stride);
@@ -63,20 +67,34 @@ Bounds Screen(const ScreenedHead& screened, const std::vector<float>& h,
   REQUIRE(input);
   const int rows = screened.rows();
   std::vector<int32_t> acc(vectors * rows);
-  Active().head_screen.screen(screened.codes(), stride, q.data(), vectors, 0, rows, acc.data(),
+  Active().head_screen.screen(screened.coarse(), stride, q.data(), vectors, 0, rows, acc.data(),
                               rows);
   Bounds b{std::vector<double>(rows), std::vector<double>(rows)};
-  screened.Bounds(*input, acc.data(), vectors == 2 ? acc.data() + rows : nullptr, 0, rows,
-                  b.lower.data(), b.upper.data());
+  screened.CoarseBounds(*input, acc.data(), vectors == 2 ? acc.data() + rows : nullptr, 0, rows,
+                        b.lower.data(), b.upper.data());
+  if (codes == Codes::kFull) {
+    std::vector<int32_t> all(rows), fine(vectors * rows);
+    for (int v = 0; v < rows; ++v) all[v] = v;
+    Active().head_screen.refine(screened.fine(), stride, q.data(), vectors, all.data(), rows,
+                                fine.data(), rows);
+    for (int v = 0; v < rows; ++v) {
+      ScreenedHead::Products products{.coarse = acc[v], .fine = fine[v]};
+      if (vectors == 2) {
+        products.coarse_residual = acc[rows + v];
+        products.fine_residual = fine[rows + v];
+      }
+      screened.Bounds(*input, v, products, &b.lower[v], &b.upper[v]);
+    }
+  }
   return b;
 }
 
 // Checks lower <= exact <= upper on every row; returns the largest
 // |exact - middle| / half-width, how much of the bound was used.
 double CheckBounds(const ScreenedHead& screened, const Head& head, const std::vector<float>& h,
-                   int vectors = ScreenedHead::kMaxVectorsPerInput) {
+                   Codes codes, int vectors = ScreenedHead::kMaxVectorsPerInput) {
   const std::vector<float> exact = Exact(head, h);
-  const Bounds b = Screen(screened, h, vectors);
+  const Bounds b = Screen(screened, h, codes, vectors);
   double used = 0;
   for (int v = 0; v < head.rows; ++v) {
     INFO("row " << v << ": " << b.lower[v] << " <= " << exact[v] << " <= " << b.upper[v]);
@@ -100,7 +118,9 @@ TEST_CASE("the exact logit lies within the bounds: random heads and inputs") {
     for (int trial = 0; trial < 20; ++trial) {
       const int vectors = 1 + trial / 10;  // q alone, then with the residual vector
       INFO("cols " << cols << ", trial " << trial << ", vectors " << vectors);
-      CheckBounds(screened, head, RandomInput(cols, trial % 2 ? 1.0 : 30.0, 100 + trial), vectors);
+      const std::vector<float> h = RandomInput(cols, trial % 2 ? 1.0 : 30.0, 100 + trial);
+      CheckBounds(screened, head, h, Codes::kCoarse, vectors);
+      CheckBounds(screened, head, h, Codes::kFull, vectors);
     }
   }
 }
@@ -131,32 +151,59 @@ TEST_CASE("the residual vector: h^ within the stated residual, ~127 times closer
   }
 }
 
-TEST_CASE("the bound is nearly reached: input along a row's quantization error") {
-  // h along the error e_v - c codes_v: h . (e_v - c codes_v) ~ ||h|| ||e_v -
-  // c codes_v||, Cauchy-Schwarz with equality up to h's rounding. A bound 10%
-  // too small would put the exact logit outside it.
+TEST_CASE("the bounds are nearly reached: input along a row's quantization error") {
+  // h along the error e_v - c k_v (k the codes or the coarse codes): h . (e_v
+  // - c k_v) ~ ||h|| ||e_v - c k_v||, Cauchy-Schwarz with equality up to h's
+  // rounding. A bound 10% too small would put the exact logit outside it.
   const int cols = 2560;
   const Head head = RandomHead(64, cols, 0.03, 7);
   const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
   const size_t stride = screened.code_stride();
-  for (int v = 0; v < 8; ++v) {
-    float amax = 0;
-    for (int i = 0; i < cols; ++i) amax = std::max(amax, std::fabs(F16ToF32(head.e[v * cols + i])));
-    const float c = amax / 127.0f;
-    // h = k / 128 with integers k in [-127, 127], one of them +-127: its int8
-    // copy is exact (step 1/128), so the bound's input-quantization term is
-    // zero and the rest is the Cauchy-Schwarz term this h nearly attains.
-    std::vector<float> error(cols);
-    float error_max = 0;
-    for (int i = 0; i < cols; ++i) {
-      error[i] = F16ToF32(head.e[v * cols + i]) - c * screened.codes()[kernels::HeadScreenCodeOffset(v, i, stride)];
-      error_max = std::max(error_max, std::fabs(error[i]));
+  for (const Codes codes : {Codes::kCoarse, Codes::kFull}) {
+    for (int v = 0; v < 8; ++v) {
+      float amax = 0;
+      for (int i = 0; i < cols; ++i) {
+        amax = std::max(amax, std::fabs(F16ToF32(head.e[v * cols + i])));
+      }
+      const float c = amax / 127.0f;
+      // h = k / 128 with integers k in [-127, 127], one of them +-127: its
+      // int8 copy is exact (step 1/128), so the bound's input-quantization
+      // term is zero and the rest is the Cauchy-Schwarz term this h nearly
+      // attains.
+      std::vector<float> error(cols);
+      float error_max = 0;
+      for (int i = 0; i < cols; ++i) {
+        const int coarse = kernels::HeadScreenCoarseCode(screened.coarse(), v, i, stride);
+        const int fine = kernels::HeadScreenFineCode(screened.fine(), v, i, stride);
+        const double m = codes == Codes::kCoarse ? 4 * coarse - 126.5 : 4 * coarse + fine - 128;
+        error[i] = static_cast<float>(F16ToF32(head.e[v * cols + i]) - c * m);
+        error_max = std::max(error_max, std::fabs(error[i]));
+      }
+      std::vector<float> h(cols);
+      for (int i = 0; i < cols; ++i) h[i] = std::nearbyint(127 * error[i] / error_max) / 128;
+      const double used = CheckBounds(screened, head, h, codes);
+      INFO((codes == Codes::kCoarse ? "coarse" : "full") << " codes, row " << v
+                                                         << ": the exact logit used " << used
+                                                         << " of the bound");
+      CHECK(used > 0.9);
     }
-    std::vector<float> h(cols);
-    for (int i = 0; i < cols; ++i) h[i] = std::nearbyint(127 * error[i] / error_max) / 128;
-    const double used = CheckBounds(screened, head, h);
-    INFO("row " << v << ": the exact logit used " << used << " of the bound");
-    CHECK(used > 0.9);
+  }
+}
+
+TEST_CASE("the coarse bounds are about 4 times wider than the full codes' bounds") {
+  const int cols = 2560;
+  const Head head = RandomHead(200, cols, 0.03, 8);
+  const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
+  const std::vector<float> h = RandomInput(cols, 1.0, 9);
+  const Bounds coarse = Screen(screened, h, Codes::kCoarse);
+  const Bounds full = Screen(screened, h, Codes::kFull);
+  for (int v = 0; v < head.rows; ++v) {
+    const double ratio = (coarse.upper[v] - coarse.lower[v]) / (full.upper[v] - full.lower[v]);
+    INFO("row " << v << ": coarse / full width " << ratio);
+    // The coarse codes' error (+-1.5 steps, rms 1.12) against the rounding's
+    // (rms 1 / sqrt(12) = 0.29): ~3.9 times.
+    CHECK(ratio > 3);
+    CHECK(ratio < 5);
   }
 }
 
@@ -165,12 +212,14 @@ TEST_CASE("rows with Inf or NaN get unbounded intervals; bad inputs are refused"
   head.e[1 * 64 + 5] = 0x7C00;  // +Inf
   head.e[2 * 64 + 7] = 0x7E00;  // NaN
   const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
-  const Bounds b = Screen(screened, RandomInput(64, 1.0, 3));
-  for (int v : {1, 2}) {
-    CHECK(b.lower[v] == -INFINITY);
-    CHECK(b.upper[v] == INFINITY);
+  for (const Codes codes : {Codes::kCoarse, Codes::kFull}) {
+    const Bounds b = Screen(screened, RandomInput(64, 1.0, 3), codes);
+    for (int v : {1, 2}) {
+      CHECK(b.lower[v] == -INFINITY);
+      CHECK(b.upper[v] == INFINITY);
+    }
+    CHECK(std::isfinite(b.lower[0]));
   }
-  CHECK(std::isfinite(b.lower[0]));
   std::vector<int8_t> q(ScreenedHead::kMaxVectorsPerInput * screened.code_stride());
   std::vector<float> h(64, 0.0f);
   CHECK_FALSE(screened.Quantize(h.data(), 2, q.data()));  // all zero
@@ -212,7 +261,7 @@ void CheckAllowedOnly(const std::vector<int32_t>& ids, const CandidateQuery& que
 
 void CheckSelection(const ScreenedHead& screened, const Head& head, const std::vector<float>& h,
                     const CandidateQuery& query) {
-  const Bounds b = Screen(screened, h);
+  const Bounds b = Screen(screened, h, Codes::kFull);
   const std::vector<int32_t> ids = ScreenedHead::Select(b.lower, b.upper, query);
   REQUIRE(std::is_sorted(ids.begin(), ids.end()));
   REQUIRE(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
@@ -247,21 +296,27 @@ TEST_CASE("selection holds every row greedy, top-k and min-p need, forced rows i
 }
 
 // Select's rule on the bounds themselves, by brute force: of the allowed
-// rows, the forced ones and every other whose upper bound reaches the k-th
-// best lower bound of the allowed rows not forced, plus log_ratio (-inf if
-// there are fewer than k). Random bounds never fall within Select's 2^-40
-// margin of the threshold, so the two agree exactly.
-std::vector<int32_t> SelectByBruteForce(const Bounds& b, const CandidateQuery& query) {
+// rows (among `among`, or all), the forced ones and every other whose upper
+// bound reaches the k-th best lower bound of the allowed rows not forced,
+// plus log_ratio (-inf if there are fewer than k). Random bounds never fall
+// within Select's 2^-40 margin of the threshold, so the two agree exactly.
+std::vector<int32_t> SelectByBruteForce(const Bounds& b, const CandidateQuery& query,
+                                        const std::vector<int32_t>* among = nullptr) {
+  const auto considered = [&](int v) {
+    return among == nullptr || std::binary_search(among->begin(), among->end(), v);
+  };
   std::vector<double> free;
   for (int v = 0; v < static_cast<int>(b.lower.size()); ++v) {
-    if (IsAllowed(query, v) && !IsForced(query, v)) free.push_back(b.lower[v]);
+    if (considered(v) && IsAllowed(query, v) && !IsForced(query, v)) free.push_back(b.lower[v]);
   }
   std::sort(free.begin(), free.end(), std::greater<double>());
   const double threshold =
       free.size() >= static_cast<size_t>(query.k) ? free[query.k - 1] + query.log_ratio : -INFINITY;
   std::vector<int32_t> ids;
   for (int v = 0; v < static_cast<int>(b.lower.size()); ++v) {
-    if (IsAllowed(query, v) && (IsForced(query, v) || b.upper[v] >= threshold)) ids.push_back(v);
+    if (considered(v) && IsAllowed(query, v) && (IsForced(query, v) || b.upper[v] >= threshold)) {
+      ids.push_back(v);
+    }
   }
   return ids;
 }
@@ -307,9 +362,24 @@ TEST_CASE("selection with an allowed set: random bounds against brute force") {
             const std::vector<int32_t> ids = ScreenedHead::Select(b.lower, b.upper, query);
             REQUIRE(ids == SelectByBruteForce(b, query));
             CheckAllowedOnly(ids, query);
-            for (const int32_t id : Needed(exact, query)) {
+            const std::vector<int32_t> needed = Needed(exact, query);
+            for (const int32_t id : needed) {
               INFO("row " << id << " is needed");
               REQUIRE(std::binary_search(ids.begin(), ids.end(), id));
+            }
+            // Among a subset holding every needed row: two thirds of the rows.
+            std::vector<int32_t> among;
+            for (int v = 0; v < rows; ++v) {
+              if (v % 3 != 1 || std::binary_search(needed.begin(), needed.end(), v)) {
+                among.push_back(v);
+              }
+            }
+            const std::vector<int32_t> among_ids =
+                ScreenedHead::Select(b.lower, b.upper, query, among);
+            REQUIRE(among_ids == SelectByBruteForce(b, query, &among));
+            for (const int32_t id : needed) {
+              INFO("row " << id << " is needed");
+              REQUIRE(std::binary_search(among_ids.begin(), among_ids.end(), id));
             }
           }
         }
@@ -363,7 +433,7 @@ TEST_CASE("one-ulp near-ties: both rows are candidates") {
   REQUIRE(exact[2] == std::nextafter(exact[0], -INFINITY));
   const ScreenedHead screened(head.e.data(), head.rows, head.cols, Active(), Pool());
   for (int k : {1, 2, 3}) {
-    const Bounds b = Screen(screened, h);
+    const Bounds b = Screen(screened, h, Codes::kFull);
     const std::vector<int32_t> ids = ScreenedHead::Select(b.lower, b.upper, {.k = k});
     for (int v : {0, 1, 2}) CHECK(std::binary_search(ids.begin(), ids.end(), v));
   }

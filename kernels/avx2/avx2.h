@@ -38,12 +38,13 @@ void CompactTernaryMatmul(const uint8_t* packed, int rows, int cols, float w_sca
                           const QuantizedActivations& x, int row_begin, int row_end, float* y,
                           size_t y_stride);
 
-// head_screen.cc: the LM head's int8 screening copy.
+// head_screen.cc: the LM head's screening copy.
 void HeadScreenQuantize(const uint16_t* embeddings, int cols, int row_begin, int row_end,
-                        int8_t* codes, size_t code_stride, float* scale, int64_t* code_sq,
-                        double* error_sq);
-void HeadScreen(const int8_t* codes, size_t code_stride, const int8_t* q, int vectors,
+                        const HeadScreenCopy& copy);
+void HeadScreen(const uint8_t* coarse, size_t code_stride, const int8_t* q, int vectors,
                 int row_begin, int row_end, int32_t* acc, size_t acc_stride);
+void HeadScreenRefine(const uint8_t* fine, size_t code_stride, const int8_t* q, int vectors,
+                      const int32_t* rows, int count, int32_t* acc, size_t acc_stride);
 
 // Float kernels (NUMERICS.md sections 1 and 2), sharing lanes16.h:
 // head_matmul.cc, rmsnorm.cc, rope.cc, attention.cc, elementwise.cc.

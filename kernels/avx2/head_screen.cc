@@ -1,22 +1,26 @@
-// The LM head's int8 screening copy and the integer screening product
-// (kernels.h, HeadScreenQuantizeFn and HeadScreenFn).
+// The LM head's screening copy and its integer products (kernels.h,
+// HeadScreenQuantizeFn, HeadScreenFn and HeadScreenFineFn).
 //
 // Quantizing: 8 f16 values per step (F16C), the row read twice (the second
-// pass from L1): once for its maximum and finiteness, once to round, store
-// the codes and accumulate the f64 error in the contract's 4 lanes.
+// pass from L1): once for its maximum and finiteness, once to round, collect
+// the codes and accumulate the f64 errors in the contract's 4 lanes; the codes
+// are then split into the two planes (head_screen_layout.h).
 //
-// Screening: blocks of a row group (4 rows, one stream, prefetched ahead:
-// prefetch.h) x 2 vectors, the accumulators in registers (the loops over
-// them fully unrolled); rows outside whole groups one at a time. vpmaddubsw multiplies unsigned by signed bytes, so each step
-// takes |code| and q with the code's sign (vpsign): pairs of products stay
-// within +-2 * 127 * 127, no saturation; vpmaddwd widens the pairs to int32.
-// (Codes or q of 7 bits would let vpmaddubsw take an offset code unsigned,
-// without vpabs/vpsign, but the coarser copy loosens the bound so much that
-// the 2B4T-shaped model's candidates per step grow from ~400 to ~3000-3800.)
+// Screening: blocks of 128 columns of a row group (4 rows, one stream,
+// prefetched ahead: prefetch.h) x 2 vectors, the accumulators in registers
+// (the loops over them fully unrolled); rows outside whole groups one at a
+// time. A row's block is unpacked into four 32-byte slices of its 6-bit
+// values u >> 2 (a nibble and a 2-bit field each, masked and ORed); they are
+// unsigned, as vpmaddubsw wants its first operand, so q is taken as it is.
+// A pair of products is at most 2 * 63 * 127, so the 16-bit sums of two
+// slices' vpmaddubsw stay below 2^15 before vpmaddwd widens them to int32.
+// The fine product does the same on the 2-bit values u & 3 of a row at a time.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "kernels/avx2/avx2.h"
 #include "kernels/avx2/prefetch.h"
@@ -47,8 +51,10 @@ int32_t SumLanes(__m256i x) {
 }
 
 // Row v (its f16 values at row); returns false if it holds an Inf or NaN.
-bool QuantizeRow(const uint16_t* row, int cols, int v, int8_t* codes, size_t code_stride,
-                 float* scale, int64_t* code_sq, double* error_sq) {
+// Its u values (head_screen_layout.h) go to u[0, cols), the rest as the
+// contract says.
+bool QuantizeRow(const uint16_t* row, int cols, uint8_t* u, float* scale, int64_t* code_sq,
+                 double* error_sq, double* coarse_error_sq) {
   const __m128i exponent = _mm_set1_epi16(0x7C00);
   const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
   __m128i nonfinite = _mm_setzero_si128();
@@ -66,8 +72,26 @@ bool QuantizeRow(const uint16_t* row, int cols, int v, int8_t* codes, size_t cod
   const __m256 low = _mm256_set1_ps(-127.0f);
   const __m256 high = _mm256_set1_ps(127.0f);
   const __m256d c4 = _mm256_set1_pd(c);
+  const __m256 quarter = _mm256_set1_ps(0.25f);
+  const __m256 four = _mm256_set1_ps(4.0f);
+  const __m256 coarse_offset = _mm256_set1_ps(126.5f);
+  const __m256 u_offset = _mm256_set1_ps(128.0f);
+  const __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
   __m256d lanes = _mm256_setzero_pd();
+  __m256d coarse_lanes = _mm256_setzero_pd();
   __m256i squares = _mm256_setzero_si256();
+  // Adds (e - c x)^2 of elements i..i+3 to lanes 0..3, then of i+4..i+7: the
+  // scalar order.
+  const auto add_squares = [&](__m256 e, __m256 x, __m256d& sums) {
+    const __m256d d_lo =
+        _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)),
+                      _mm256_mul_pd(c4, _mm256_cvtps_pd(_mm256_castps256_ps128(x))));
+    sums = _mm256_add_pd(sums, _mm256_mul_pd(d_lo, d_lo));
+    const __m256d d_hi =
+        _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)),
+                      _mm256_mul_pd(c4, _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
+    sums = _mm256_add_pd(sums, _mm256_mul_pd(d_hi, d_hi));
+  };
   for (int i = 0; i < cols; i += 8) {
     const __m256 e = _mm256_cvtph_ps(LoadF16x8(row, i, cols));
     __m256 q = _mm256_round_ps(_mm256_mul_ps(e, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -76,27 +100,75 @@ bool QuantizeRow(const uint16_t* row, int cols, int v, int8_t* codes, size_t cod
     squares = _mm256_add_epi32(squares, _mm256_mullo_epi32(qi, qi));
     const __m128i q16 =
         _mm_packs_epi32(_mm256_castsi256_si128(qi), _mm256_extracti128_si256(qi, 1));
-    // 8 codes never straddle a 32-code chunk of the copy.
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(codes + HeadScreenCodeOffset(v, i, code_stride)),
-                     _mm_packs_epi16(q16, q16));
-    // Elements i..i+3 go to lanes 0..3, then i+4..i+7: the scalar order.
-    const __m256d d_lo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)),
-                                       _mm256_mul_pd(c4, _mm256_cvtps_pd(_mm256_castps256_ps128(q))));
-    lanes = _mm256_add_pd(lanes, _mm256_mul_pd(d_lo, d_lo));
-    const __m256d d_hi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)),
-                                       _mm256_mul_pd(c4, _mm256_cvtps_pd(_mm256_extractf128_ps(q, 1))));
-    lanes = _mm256_add_pd(lanes, _mm256_mul_pd(d_hi, d_hi));
+    const __m128i u16 = _mm_add_epi16(q16, _mm_set1_epi16(128));
+    alignas(16) uint8_t bytes[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(bytes), _mm_packus_epi16(u16, u16));
+    std::memcpy(u + i, bytes, std::min(8, cols - i));
+    add_squares(e, q, lanes);
+    // The coarse code 4 floor(u / 4) - 126.5, exact in f32; 0 past cols (where
+    // e is 0 too), so that the padding adds nothing.
+    const __m256 u_high = _mm256_floor_ps(_mm256_mul_ps(_mm256_add_ps(q, u_offset), quarter));
+    const __m256 in_row =
+        _mm256_cmp_ps(lane, _mm256_set1_ps(static_cast<float>(cols - i)), _CMP_LT_OQ);
+    add_squares(e, _mm256_and_ps(_mm256_sub_ps(_mm256_mul_ps(u_high, four), coarse_offset), in_row),
+                coarse_lanes);
   }
-  alignas(32) double l[4];
+  alignas(32) double l[4], m[4];
   _mm256_store_pd(l, lanes);
+  _mm256_store_pd(m, coarse_lanes);
   *scale = c;
   *code_sq = SumLanes(squares);
   *error_sq = (l[0] + l[1]) + (l[2] + l[3]);
+  *coarse_error_sq = (m[0] + m[1]) + (m[2] + m[3]);
   return true;
 }
 
+// The four 32-column slices of a row's block, u >> 2 (coarse: the 96 bytes at
+// p) or u & 3 (fine: the 32 bytes at p), as unsigned bytes.
+struct Slices {
+  __m256i s[4];
+};
+
+[[gnu::always_inline]] inline Slices CoarseSlices(const uint8_t* p) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i high = _mm256_set1_epi8(0x30);
+  const __m256i n01 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i n23 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  const __m256i pairs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 64));
+  // Slice m's two high bits (bits 2m, 2m+1 of pairs) moved to bits 4, 5.
+  return {{_mm256_or_si256(_mm256_and_si256(n01, nibble),
+                           _mm256_and_si256(_mm256_slli_epi16(pairs, 4), high)),
+           _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(n01, 4), nibble),
+                           _mm256_and_si256(_mm256_slli_epi16(pairs, 2), high)),
+           _mm256_or_si256(_mm256_and_si256(n23, nibble), _mm256_and_si256(pairs, high)),
+           _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(n23, 4), nibble),
+                           _mm256_and_si256(_mm256_srli_epi16(pairs, 2), high))}};
+}
+
+[[gnu::always_inline]] inline Slices FineSlices(const uint8_t* p) {
+  const __m256i pair = _mm256_set1_epi8(0x03);
+  const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  return {{_mm256_and_si256(x, pair), _mm256_and_si256(_mm256_srli_epi16(x, 2), pair),
+           _mm256_and_si256(_mm256_srli_epi16(x, 4), pair),
+           _mm256_and_si256(_mm256_srli_epi16(x, 6), pair)}};
+}
+
+__m256i LoadQ(const int8_t* q) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)); }
+
+// sum + the block's product of the slices with q (the block's 128 values):
+// 16-bit sums of two slices each (no overflow, see the top), widened to int32.
+[[gnu::always_inline]] inline __m256i AddProduct(__m256i sum, const Slices& x, const int8_t* q) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(x.s[0], LoadQ(q)),
+                                       _mm256_maddubs_epi16(x.s[1], LoadQ(q + 32)));
+  const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(x.s[2], LoadQ(q + 64)),
+                                       _mm256_maddubs_epi16(x.s[3], LoadQ(q + 96)));
+  return _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_madd_epi16(s01, ones),
+                                                _mm256_madd_epi16(s23, ones)));
+}
+
 struct Screen {
-  const int8_t* codes;
+  const uint8_t* coarse;
   size_t stride;
   const int8_t* q;
   int32_t* acc;
@@ -106,35 +178,24 @@ struct Screen {
   // group (v a multiple of it), or R = 1.
   template <int R, int T>
   void Block(int v, int t) const {
-    constexpr size_t kChunkStep = kHeadScreenGroupRows * kHeadScreenAlignment;
-    const __m256i ones = _mm256_set1_epi16(1);
+    constexpr size_t kBlockStep = kHeadScreenGroupRows * kHeadScreenCoarseBlockBytes;
     __m256i sum[R][T];
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 2
       for (int u = 0; u < T; ++u) sum[r][u] = _mm256_setzero_si256();
     }
-    const int8_t* chunk = codes + HeadScreenCodeOffset(v, 0, stride);
+    const uint8_t* block = coarse + HeadScreenPlaceOf(v, 0, stride).nibble;
     const int8_t* x = q + static_cast<size_t>(t) * stride;
-    for (size_t i = 0; i < stride; i += kHeadScreenAlignment, chunk += kChunkStep) {
+    for (size_t i = 0; i < stride; i += kHeadScreenBlock, block += kBlockStep) {
       if constexpr (R == kHeadScreenGroupRows) {
-        PrefetchLines<kChunkStep>(chunk + kGroupStreamPrefetchBytes);
-      }
-      __m256i xs[T];
-#pragma GCC unroll 2
-      for (int u = 0; u < T; ++u) {
-        xs[u] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + u * stride + i));
+        PrefetchLines<kBlockStep>(block + kGroupStreamPrefetchBytes);
       }
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
-        const __m256i e = _mm256_loadu_si256(
-            reinterpret_cast<const __m256i*>(chunk + r * kHeadScreenAlignment));
-        const __m256i magnitude = _mm256_abs_epi8(e);
+        const Slices slices = CoarseSlices(block + r * kHeadScreenCoarseBlockBytes);
 #pragma GCC unroll 2
-        for (int u = 0; u < T; ++u) {
-          const __m256i pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(xs[u], e));
-          sum[r][u] = _mm256_add_epi32(sum[r][u], _mm256_madd_epi16(pairs, ones));
-        }
+        for (int u = 0; u < T; ++u) sum[r][u] = AddProduct(sum[r][u], slices, x + u * stride + i);
       }
     }
 #pragma GCC unroll 4
@@ -163,29 +224,71 @@ struct Screen {
   }
 };
 
+// The fine product of row `row` with vectors [t, t + T), prefetching the
+// same bytes of the row at `ahead` (if not null) as it goes.
+template <int T>
+void RefineRow(const uint8_t* fine, size_t stride, const int8_t* q, int t, int row,
+               const uint8_t* ahead, int32_t* acc, size_t acc_stride, int j) {
+  const uint8_t* p = fine + HeadScreenPlaceOf(row, 0, stride).fine;
+  __m256i sum[T];
+#pragma GCC unroll 2
+  for (int u = 0; u < T; ++u) sum[u] = _mm256_setzero_si256();
+  const int8_t* x = q + static_cast<size_t>(t) * stride;
+  for (size_t i = 0, offset = 0; i < stride; i += kHeadScreenBlock, offset += 32) {
+    if (ahead != nullptr && offset % kCacheLineBytes == 0) {
+      _mm_prefetch(ahead + offset, _MM_HINT_T0);
+    }
+    const Slices slices = FineSlices(p + offset);
+#pragma GCC unroll 2
+    for (int u = 0; u < T; ++u) sum[u] = AddProduct(sum[u], slices, x + u * stride + i);
+  }
+#pragma GCC unroll 2
+  for (int u = 0; u < T; ++u) acc[(t + u) * acc_stride + j] = SumLanes(sum[u]);
+}
+
 }  // namespace
 
 void HeadScreenQuantize(const uint16_t* embeddings, int cols, int row_begin, int row_end,
-                        int8_t* codes, size_t code_stride, float* scale, int64_t* code_sq,
-                        double* error_sq) {
+                        const HeadScreenCopy& copy) {
+  std::vector<uint8_t> u(copy.code_stride);
   for (int v = row_begin; v < row_end; ++v) {
-    for (size_t i = 0; i < code_stride; i += kHeadScreenAlignment) {
-      std::memset(codes + HeadScreenCodeOffset(v, i, code_stride), 0, kHeadScreenAlignment);
+    StartHeadScreenRow(copy, v, cols, u.data());
+    if (!QuantizeRow(embeddings + static_cast<size_t>(v) * cols, cols, u.data(), &copy.scale[v],
+                     &copy.code_sq[v], &copy.error_sq[v], &copy.coarse_error_sq[v])) {
+      copy.error_sq[v] = HUGE_VAL;  // +Inf
+      copy.coarse_error_sq[v] = HUGE_VAL;
     }
-    scale[v] = 0;
-    code_sq[v] = 0;
-    error_sq[v] = 0;
-    if (!QuantizeRow(embeddings + static_cast<size_t>(v) * cols, cols, v, codes, code_stride,
-                     &scale[v], &code_sq[v], &error_sq[v])) {
-      error_sq[v] = HUGE_VAL;  // +Inf
-    }
+    StoreHeadScreenRow(u.data(), v, copy.code_stride, copy.coarse, copy.fine);
   }
 }
 
-void HeadScreen(const int8_t* codes, size_t code_stride, const int8_t* q, int vectors,
+void HeadScreen(const uint8_t* coarse, size_t code_stride, const int8_t* q, int vectors,
                 int row_begin, int row_end, int32_t* acc, size_t acc_stride) {
-  const Screen screen{codes, code_stride, q, acc, acc_stride};
+  const Screen screen{coarse, code_stride, q, acc, acc_stride};
   screen.Run<2>(row_begin, row_end, vectors);
+}
+
+void HeadScreenRefine(const uint8_t* fine, size_t code_stride, const int8_t* q, int vectors,
+                      const int32_t* rows, int count, int32_t* acc, size_t acc_stride) {
+  // The rows are scattered: each is prefetched while the row kRowsAhead
+  // before it is read, so that several rows' memory latencies overlap
+  // (head_screen_refine on every 7th row, 1 thread: 7.0 ms without, 2.6 /
+  // 2.2 / 2.0 ms 4 / 8 / 16 rows ahead). The prefetches sit in RefineRow's
+  // loop: GCC 12 deleted a loop of nothing but prefetches.
+  constexpr int kRowsAhead = 16;
+  const auto row_bytes = [&](int j) {
+    return fine + HeadScreenPlaceOf(rows[j], 0, code_stride).fine;
+  };
+  for (int j = 0; j < count; ++j) {
+    const uint8_t* ahead = j + kRowsAhead < count ? row_bytes(j + kRowsAhead) : nullptr;
+    int t = 0;
+    for (; t + 2 <= vectors; t += 2, ahead = nullptr) {
+      RefineRow<2>(fine, code_stride, q, t, rows[j], ahead, acc, acc_stride, j);
+    }
+    for (; t < vectors; ++t, ahead = nullptr) {
+      RefineRow<1>(fine, code_stride, q, t, rows[j], ahead, acc, acc_stride, j);
+    }
+  }
 }
 
 }  // namespace bitbrain::kernels::avx2

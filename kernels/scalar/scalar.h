@@ -40,12 +40,13 @@ float ExpC(float x);
 void HeadMatmul(const uint16_t* embeddings, int cols, const float* hn, size_t hn_stride,
                 int tokens, int row_begin, int row_end, float* logits, size_t logits_stride);
 
-// head_screen.cc: the LM head's int8 screening copy.
+// head_screen.cc: the LM head's screening copy.
 void HeadScreenQuantize(const uint16_t* embeddings, int cols, int row_begin, int row_end,
-                        int8_t* codes, size_t code_stride, float* scale, int64_t* code_sq,
-                        double* error_sq);
-void HeadScreen(const int8_t* codes, size_t code_stride, const int8_t* q, int vectors,
+                        const HeadScreenCopy& copy);
+void HeadScreen(const uint8_t* coarse, size_t code_stride, const int8_t* q, int vectors,
                 int row_begin, int row_end, int32_t* acc, size_t acc_stride);
+void HeadScreenRefine(const uint8_t* fine, size_t code_stride, const int8_t* q, int vectors,
+                      const int32_t* rows, int count, int32_t* acc, size_t acc_stride);
 
 // rmsnorm.cc
 void RmsNorm(const float* x, const float* w, int n, float eps, float* y);
