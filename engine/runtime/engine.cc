@@ -556,16 +556,51 @@ void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<
     }
   });
   // Per input, the rows its query needs, narrowed down from the coarse bounds.
-  for (int i = 0; i < n; ++i) {
+  // Every selection is ScreenedHead::Select on valid bounds among rows that
+  // hold every row the query needs, so each result does too (NUMERICS.md
+  // 2.8). The coarse bounds leave ~15% of the rows for a greedy query on the
+  // 2B4T-shaped model, too many to refine cheaply (their fine planes are
+  // scattered reads). So the selected rows with the best coarse upper bounds,
+  // which hold the best rows, are refined first: their narrower lower bounds
+  // raise the threshold, and only the rows still above it are refined after.
+  narrowing_.resize(n);
+  const auto bounds_of = [&](int i) {
+    return std::pair{std::span<const double>(buffers_.lower.data() + i * vocab, vocab),
+                     std::span<const double>(buffers_.upper.data() + i * vocab, vocab)};
+  };
+  pool_.ParallelFor(n, [&](int i) {
+    const auto [lower, upper] = bounds_of(i);
+    const CandidateQuery& query = *logits_rows[which[i]].query;
+    Narrowing& s = narrowing_[i];
+    s.selected = ScreenedHead::Select(lower, upper, query);
+    s.refine = s.selected;
+    const size_t first =
+        std::min(s.refine.size(), static_cast<size_t>(std::max(256, 4 * query.k)));
+    std::nth_element(s.refine.begin(), s.refine.begin() + first, s.refine.end(),
+                     [&](int32_t a, int32_t b) { return upper[a] > upper[b]; });
+    s.refine.resize(first);
+    std::sort(s.refine.begin(), s.refine.end());
+  });
+  Refine(which);
+  pool_.ParallelFor(n, [&](int i) {
+    const auto [lower, upper] = bounds_of(i);
+    Narrowing& s = narrowing_[i];
+    std::vector<int32_t> selected =
+        ScreenedHead::Select(lower, upper, *logits_rows[which[i]].query, s.selected);
+    s.selected.swap(selected);
+    std::vector<int32_t> rest;  // those not refined yet
+    std::set_difference(s.selected.begin(), s.selected.end(), s.refine.begin(), s.refine.end(),
+                        std::back_inserter(rest));
+    s.refine.swap(rest);
+  });
+  Refine(which);
+  pool_.ParallelFor(n, [&](int i) {
+    const auto [lower, upper] = bounds_of(i);
     const LogitsRow& row = logits_rows[which[i]];
     row.candidates->vocab_size = c.vocab_size;
-    row.candidates->ids = NarrowCandidates(*screen_inputs_[which[i]], *row.query,
-                                           buffers_.screen_batch.data() + i * input_bytes,
-                                           buffers_.screen_acc.data() + i * vectors * vocab,
-                                           buffers_.lower.data() + i * vocab,
-                                           buffers_.upper.data() + i * vocab);
+    row.candidates->ids = ScreenedHead::Select(lower, upper, *row.query, narrowing_[i].selected);
     row.candidates->logits.resize(row.candidates->ids.size());
-  }
+  });
   // The candidates' exact logits: the head kernel on one row each, which
   // gives the full head's bits (any row range does, section 3).
   exact_logits_.clear();
@@ -587,55 +622,43 @@ void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<
   });
 }
 
-// Every selection below is ScreenedHead::Select on valid bounds, each among
-// rows that hold every row the query needs, so each result does too. The
-// coarse bounds leave ~15% of the rows for a greedy query on the 2B4T-shaped
-// model, too many to refine cheaply (their fine planes are scattered reads).
-// So the rows with the best coarse upper bounds, which hold the best rows,
-// are refined first: their narrower lower bounds raise the threshold, and
-// only the rows still above it (~2%) are refined after them.
-std::vector<int32_t> Engine::NarrowCandidates(const ScreenedHead::Input& input,
-                                              const CandidateQuery& query, const int8_t* q,
-                                              const int32_t* acc, double* lower, double* upper) {
+// The fine products of each input's narrowing_[i].refine rows, all inputs'
+// rows split among the threads together, and their bounds from the full codes.
+void Engine::Refine(std::span<const int> which) {
   const size_t vocab = model_.config.vocab_size;
-  const std::vector<int32_t> coarse = ScreenedHead::Select({lower, vocab}, {upper, vocab}, query);
-  std::vector<int32_t> first = coarse;
-  const size_t first_count =
-      std::min(first.size(), static_cast<size_t>(std::max(256, 4 * query.k)));
-  std::nth_element(first.begin(), first.begin() + first_count, first.end(),
-                   [&](int32_t a, int32_t b) { return upper[a] > upper[b]; });
-  first.resize(first_count);
-  std::sort(first.begin(), first.end());
-  Refine(input, q, acc, first, lower, upper);
-  const std::vector<int32_t> narrowed =
-      ScreenedHead::Select({lower, vocab}, {upper, vocab}, query, coarse);
-  std::vector<int32_t> rest;
-  std::set_difference(narrowed.begin(), narrowed.end(), first.begin(), first.end(),
-                      std::back_inserter(rest));
-  Refine(input, q, acc, rest, lower, upper);
-  return ScreenedHead::Select({lower, vocab}, {upper, vocab}, query, narrowed);
-}
-
-void Engine::Refine(const ScreenedHead::Input& input, const int8_t* q, const int32_t* acc,
-                    std::span<const int32_t> rows, double* lower, double* upper) {
-  const size_t vocab = model_.config.vocab_size;
-  const int vectors = input.vectors;
-  const int count = static_cast<int>(rows.size());
-  if (count == 0) return;
-  head_stats_.refined_rows += count;
-  Grow(buffers_.fine_acc, vectors * count);
-  pool_.ParallelRows(count, kRefineRowTile, [&](int begin, int end) {
-    int32_t* fine_acc = buffers_.fine_acc.data();
-    kernels_.head_screen.refine(screened_.fine(), screened_.code_stride(), q, vectors,
-                                rows.data() + begin, end - begin, fine_acc + begin, count);
-    for (int j = begin; j < end; ++j) {
-      const int32_t v = rows[j];
-      ScreenedHead::Products products{.coarse = acc[v], .fine = fine_acc[j]};
-      if (vectors == 2) {
-        products.coarse_residual = acc[vocab + v];
-        products.fine_residual = fine_acc[count + j];
+  const size_t stride = screened_.code_stride();
+  const int n = static_cast<int>(which.size());
+  const int vectors = screen_inputs_[which[0]]->vectors;
+  std::vector<int> first(n + 1, 0);  // input i's rows: [first[i], first[i + 1])
+  for (int i = 0; i < n; ++i) {
+    first[i + 1] = first[i] + static_cast<int>(narrowing_[i].refine.size());
+  }
+  const int total = first[n];
+  if (total == 0) return;
+  head_stats_.refined_rows += total;
+  Grow(buffers_.fine_acc, vectors * total);
+  pool_.ParallelRows(total, kRefineRowTile, [&](int begin, int end) {
+    for (int i = 0; i < n; ++i) {
+      const int j0 = std::max(begin, first[i]) - first[i];
+      const int j1 = std::min(end, first[i + 1]) - first[i];
+      if (j0 >= j1) continue;
+      const std::vector<int32_t>& rows = narrowing_[i].refine;
+      const int count = static_cast<int>(rows.size());
+      int32_t* fine_acc = buffers_.fine_acc.data() + vectors * first[i];
+      kernels_.head_screen.refine(screened_.fine(), stride,
+                                  buffers_.screen_batch.data() + i * vectors * stride, vectors,
+                                  rows.data() + j0, j1 - j0, fine_acc + j0, count);
+      const int32_t* acc = buffers_.screen_acc.data() + i * vectors * vocab;
+      for (int j = j0; j < j1; ++j) {
+        const int32_t v = rows[j];
+        ScreenedHead::Products products{.coarse = acc[v], .fine = fine_acc[j]};
+        if (vectors == 2) {
+          products.coarse_residual = acc[vocab + v];
+          products.fine_residual = fine_acc[count + j];
+        }
+        screened_.Bounds(*screen_inputs_[which[i]], v, products, &buffers_.lower[i * vocab + v],
+                         &buffers_.upper[i * vocab + v]);
       }
-      screened_.Bounds(input, v, products, &lower[v], &upper[v]);
     }
   });
 }

@@ -172,6 +172,11 @@ class Engine {
     const CandidateQuery* query;
     CandidateLogits* candidates;
   };
+  // One screened input's rows as the selections narrow them down.
+  struct Narrowing {
+    std::vector<int32_t> selected;  // ascending: every row the query needs among them
+    std::vector<int32_t> refine;    // ascending: rows to refine next
+  };
   // One exact logit of a candidate row.
   struct ExactLogit {
     const float* hn;
@@ -229,15 +234,9 @@ class Engine {
   // The head of rows `which` of logits_rows: every logit / only candidates.
   void FullHead(std::span<const LogitsRow> logits_rows, std::span<const int> which);
   void ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<const int> which);
-  // The rows `query` needs, from one input's coarse products (acc: its
-  // vectors' products with every row, q: its vectors) and bounds (vocab each),
-  // refining rows as needed (the bounds of refined rows are overwritten).
-  std::vector<int32_t> NarrowCandidates(const ScreenedHead::Input& input,
-                                        const CandidateQuery& query, const int8_t* q,
-                                        const int32_t* acc, double* lower, double* upper);
-  // The fine products of `rows` (ascending) and their bounds from the full codes.
-  void Refine(const ScreenedHead::Input& input, const int8_t* q, const int32_t* acc,
-              std::span<const int32_t> rows, double* lower, double* upper);
+  // The fine products of each screened input's narrowing_[i].refine rows and
+  // their bounds from the full codes (which: as ScreenedHeadRows's).
+  void Refine(std::span<const int> which);
 
   std::chrono::steady_clock::time_point construction_start_ = std::chrono::steady_clock::now();
   EngineOptions options_;  // checked
@@ -256,6 +255,7 @@ class Engine {
   std::vector<LogitsRow> logits_rows_;
   std::vector<std::optional<ScreenedHead::Input>> screen_inputs_;  // [logits rows]
   std::vector<int> full_rows_, screened_rows_;  // indices into logits rows
+  std::vector<Narrowing> narrowing_;             // [screened rows]
   std::vector<ExactLogit> exact_logits_;
   HeadStats head_stats_;
 };
