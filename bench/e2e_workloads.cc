@@ -66,9 +66,7 @@ std::vector<Workload> ParseWorkloads(const std::string& names) {
 double ModelTraffic::DecodeBytesPerToken(const Workload& workload) const {
   // Step s (0-based) of a sequence attends over its context and s + 1 more.
   const double mean_positions = workload.context_tokens() + (workload.steps + 1) / 2.0;
-  const double step_bytes =
-      weight_bytes_per_step + (workload.sequences > 1 ? batch_bytes_per_step : 0);
-  return step_bytes / workload.sequences + kv_bytes_per_position * mean_positions;
+  return weight_bytes_per_step / workload.sequences + kv_bytes_per_position * mean_positions;
 }
 
 double ModelTraffic::PrefillMacs(const Workload& workload) const {
@@ -89,15 +87,13 @@ ModelTraffic MeasureTraffic(const std::string& model_path, const runtime::Engine
   }
   const gguf::TensorInfo* head = output != nullptr ? output : file.FindTensor("token_embd.weight");
   if (head == nullptr) throw std::runtime_error(model_path + ": no LM head tensor");
-  // With the screened head, a greedy step of one sequence reads the screening
-  // copy's 6-bit plane instead, plus the 2-bit plane of the rows it refines
-  // and the F16 rows it computes exactly (not counted: on the 2B4T-shaped
-  // model ~2,300 rows of 640 bytes and ~60 of 5 KB, 1.8 MB, 0.3%); a step of
-  // several reads the 2-bit plane whole, and its candidate rows (not counted).
+  // With the screened head, a greedy step reads the screening copy's 6-bit
+  // plane instead, plus the 2-bit plane of the rows it refines and the F16
+  // rows it computes exactly (not counted: for a greedy step of the
+  // 2B4T-shaped model ~2,300 rows of 640 bytes and ~60 of 5 KB, 1.8 MB, 0.3%).
   traffic.weight_bytes_per_step += engine.screened_head_bytes() > 0
                                        ? static_cast<double>(engine.screened_head_bytes())
                                        : static_cast<double>(head->n_bytes);
-  traffic.batch_bytes_per_step = static_cast<double>(engine.screened_head_batch_bytes());
   // Keys and values are f16: per layer and KV head, head_dim of each.
   traffic.kv_bytes_per_position = 2.0 * 2 * c.block_count * c.head_count_kv * c.head_dim;
   for (const kernels::SplitKey& split : runtime::ParallelSplits(c, 1)) {

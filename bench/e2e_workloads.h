@@ -50,9 +50,6 @@ struct ModelTraffic {
   // Bytes every decoding step reads whatever the batch: the ternary weights
   // in the kernel variant's packed layout, the LM head and the norm weights.
   double weight_bytes_per_step = 0;
-  // Bytes a decoding step of several sequences reads besides (the screened
-  // head's fine plane).
-  double batch_bytes_per_step = 0;
   // Bytes of keys and values one token reads per cached position.
   double kv_bytes_per_position = 0;
   // Multiply-accumulates of one token through the BitLinear layers, and of

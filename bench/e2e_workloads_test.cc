@@ -58,14 +58,6 @@ TEST_CASE("traffic comes from the model's tensors") {
   const Workload one = ParseWorkloads("tg8").front(), four = ParseWorkloads("b4-tg8").front();
   CHECK(traffic.DecodeBytesPerToken(one) - traffic.DecodeBytesPerToken(four) ==
         Approx(traffic.weight_bytes_per_step * 0.75));
-  // A screened step of several sequences reads the screening copy's 2-bit
-  // plane too: code_stride / 4 bytes per row, at least 32.
-  const ModelTraffic screened = MeasureTraffic(kTiny, fewer_bytes);
-  CHECK(screened.batch_bytes_per_step >= fewer_bytes.config().vocab_size * 32.0);
-  CHECK(screened.DecodeBytesPerToken(one) - screened.DecodeBytesPerToken(four) ==
-        Approx(screened.weight_bytes_per_step -
-               (screened.weight_bytes_per_step + screened.batch_bytes_per_step) / 4));
-  CHECK(traffic.batch_bytes_per_step == 0);
   CHECK(traffic.PrefillMacs(ParseWorkloads("pp3").front()) ==
         3 * traffic.ternary_macs_per_token + traffic.head_macs_per_logits_row);
   // Each step at depth 100 reads the keys and values of 99 more positions

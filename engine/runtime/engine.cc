@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstring>
 #include <iterator>
-#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -21,10 +20,6 @@ namespace {
 constexpr int kHeadRowTile = 64;
 // Rows per task of the screened head's refinement (~40 KB of its fine plane).
 constexpr int kRefineRowTile = 64;
-// How many of an input's selected rows are refined first, at least: those with
-// the best coarse upper bounds, 4k of them if more (k the query's), to hold
-// the k best rows with room to spare; 256 rows' fine planes are 160 KB.
-constexpr int kFirstRefinedRows = 256;
 // Attention's softmax runs as a few tasks per thread, so that a delayed thread
 // is made up for; each task has its own scratch for scores.
 constexpr int kAttentionTasksPerThread = 4;
@@ -547,37 +542,12 @@ void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<
     std::memcpy(buffers_.screen_batch.data() + i * input_bytes,
                 buffers_.screen_q.data() + which[i] * input_bytes, input_bytes);
   }
-  // A batch screens one vector per input: its coarse bounds leave several
-  // times more rows than a single input's, and each row's products cost more
-  // than its bytes. So a batch reads both planes in the same pass and selects
-  // once from the full codes' bounds; a single input narrows its rows down.
-  const bool both_planes = vectors == 1;
-  if (both_planes) {
-    Grow(buffers_.fine_acc, n * vocab);
-    if (all_rows_.size() != vocab) {
-      all_rows_.resize(vocab);
-      std::iota(all_rows_.begin(), all_rows_.end(), 0);
-    }
-  }
-  // One pass over the coarse plane (and the fine one) for all rows, each
-  // chunk's bounds computed while its products are in cache.
+  // One pass over the coarse plane for all rows, each chunk's bounds computed
+  // while its products are in cache.
   pool_.ParallelRows(c.vocab_size, kHeadRowTile, [&](int begin, int end) {
     int32_t* acc = buffers_.screen_acc.data();
-    const int8_t* q = buffers_.screen_batch.data();
-    kernels_.head_screen.screen(screened_.coarse(), stride, q, n * vectors, begin, end, acc, vocab);
-    if (both_planes) {
-      int32_t* fine_acc = buffers_.fine_acc.data();
-      kernels_.head_screen.refine(screened_.fine(), stride, q, n, all_rows_.data() + begin,
-                                  end - begin, fine_acc + begin, vocab);
-      for (int i = 0; i < n; ++i) {
-        for (int v = begin; v < end; ++v) {
-          screened_.Bounds(*screen_inputs_[which[i]], v,
-                           {.coarse = acc[i * vocab + v], .fine = fine_acc[i * vocab + v]},
-                           &buffers_.lower[i * vocab + v], &buffers_.upper[i * vocab + v]);
-        }
-      }
-      return;
-    }
+    kernels_.head_screen.screen(screened_.coarse(), stride, buffers_.screen_batch.data(),
+                                n * vectors, begin, end, acc, vocab);
     for (int i = 0; i < n; ++i) {
       const int32_t* input_acc = acc + i * vectors * vocab;
       const int32_t* residual_acc = vectors == 2 ? input_acc + vocab : nullptr;
@@ -585,44 +555,6 @@ void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<
                              buffers_.lower.data() + i * vocab, buffers_.upper.data() + i * vocab);
     }
   });
-  if (both_planes) {
-    head_stats_.refined_rows += static_cast<int64_t>(n) * c.vocab_size;
-    pool_.ParallelFor(n, [&](int i) {
-      const LogitsRow& row = logits_rows[which[i]];
-      row.candidates->vocab_size = c.vocab_size;
-      row.candidates->ids = ScreenedHead::Select({buffers_.lower.data() + i * vocab, vocab},
-                                                 {buffers_.upper.data() + i * vocab, vocab},
-                                                 *row.query);
-      row.candidates->logits.resize(row.candidates->ids.size());
-    });
-  } else {
-    NarrowCandidates(logits_rows, which);
-  }
-  // The candidates' exact logits: the head kernel on one row each, which
-  // gives the full head's bits (any row range does, section 3).
-  exact_logits_.clear();
-  for (int i = 0; i < n; ++i) {
-    const LogitsRow& row = logits_rows[which[i]];
-    const float* hn = buffers_.head_input.data() + which[i] * hidden;
-    for (size_t j = 0; j < row.candidates->ids.size(); ++j) {
-      exact_logits_.push_back({hn, row.candidates->ids[j], &row.candidates->logits[j]});
-    }
-  }
-  head_stats_.exact_rows += static_cast<int64_t>(exact_logits_.size());
-  if (exact_logits_.empty()) return;
-  pool_.ParallelRows(static_cast<int>(exact_logits_.size()), 1, [&](int begin, int end) {
-    for (int j = begin; j < end; ++j) {
-      const ExactLogit& e = exact_logits_[j];
-      kernels_.head_matmul(weights_.output + static_cast<size_t>(e.id) * hidden,
-                           c.embedding_length, e.hn, hidden, 1, 0, 1, e.out, 1);
-    }
-  });
-}
-
-void Engine::NarrowCandidates(std::span<const LogitsRow> logits_rows, std::span<const int> which) {
-  const ModelConfig& c = model_.config;
-  const size_t vocab = c.vocab_size;
-  const int n = static_cast<int>(which.size());
   // Per input, the rows its query needs, narrowed down from the coarse bounds.
   // Every selection is ScreenedHead::Select on valid bounds among rows that
   // hold every row the query needs, so each result does too (NUMERICS.md
@@ -643,7 +575,7 @@ void Engine::NarrowCandidates(std::span<const LogitsRow> logits_rows, std::span<
     s.selected = ScreenedHead::Select(lower, upper, query);
     s.refine = s.selected;
     const size_t first =
-        std::min(s.refine.size(), static_cast<size_t>(std::max(kFirstRefinedRows, 4 * query.k)));
+        std::min(s.refine.size(), static_cast<size_t>(std::max(256, 4 * query.k)));
     std::nth_element(s.refine.begin(), s.refine.begin() + first, s.refine.end(),
                      [&](int32_t a, int32_t b) { return upper[a] > upper[b]; });
     s.refine.resize(first);
@@ -668,6 +600,25 @@ void Engine::NarrowCandidates(std::span<const LogitsRow> logits_rows, std::span<
     row.candidates->vocab_size = c.vocab_size;
     row.candidates->ids = ScreenedHead::Select(lower, upper, *row.query, narrowing_[i].selected);
     row.candidates->logits.resize(row.candidates->ids.size());
+  });
+  // The candidates' exact logits: the head kernel on one row each, which
+  // gives the full head's bits (any row range does, section 3).
+  exact_logits_.clear();
+  for (int i = 0; i < n; ++i) {
+    const LogitsRow& row = logits_rows[which[i]];
+    const float* hn = buffers_.head_input.data() + which[i] * hidden;
+    for (size_t j = 0; j < row.candidates->ids.size(); ++j) {
+      exact_logits_.push_back({hn, row.candidates->ids[j], &row.candidates->logits[j]});
+    }
+  }
+  head_stats_.exact_rows += static_cast<int64_t>(exact_logits_.size());
+  if (exact_logits_.empty()) return;
+  pool_.ParallelRows(static_cast<int>(exact_logits_.size()), 1, [&](int begin, int end) {
+    for (int j = begin; j < end; ++j) {
+      const ExactLogit& e = exact_logits_[j];
+      kernels_.head_matmul(weights_.output + static_cast<size_t>(e.id) * hidden,
+                           c.embedding_length, e.hn, hidden, 1, 0, 1, e.out, 1);
+    }
   });
 }
 

@@ -152,10 +152,8 @@ class Engine {
   void Forward(Sequence& sequence, std::span<const int32_t> tokens, const CandidateQuery& query,
                CandidateLogits& candidates);
 
-  // Bytes the screened head reads per step of one sequence, and more for a
-  // step of several; 0 when it is off.
+  // Bytes the screened head reads per step; 0 when it is off.
   size_t screened_head_bytes() const { return screened_.bytes(); }
-  size_t screened_head_batch_bytes() const { return screened_.fine_bytes(); }
   // Like Forward(), not thread-safe: read it between Forward() calls.
   const HeadStats& head_stats() const { return head_stats_; }
 
@@ -236,9 +234,6 @@ class Engine {
   // The head of rows `which` of logits_rows: every logit / only candidates.
   void FullHead(std::span<const LogitsRow> logits_rows, std::span<const int> which);
   void ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<const int> which);
-  // The candidates of a single screened input (which: as ScreenedHeadRows's),
-  // from its coarse bounds, refining rows as they are needed.
-  void NarrowCandidates(std::span<const LogitsRow> logits_rows, std::span<const int> which);
   // The fine products of each screened input's narrowing_[i].refine rows and
   // their bounds from the full codes (which: as ScreenedHeadRows's).
   void Refine(std::span<const int> which);
@@ -261,7 +256,6 @@ class Engine {
   std::vector<std::optional<ScreenedHead::Input>> screen_inputs_;  // [logits rows]
   std::vector<int> full_rows_, screened_rows_;  // indices into logits rows
   std::vector<Narrowing> narrowing_;             // [screened rows]
-  std::vector<int32_t> all_rows_;                // 0, 1, ..., vocab - 1
   std::vector<ExactLogit> exact_logits_;
   HeadStats head_stats_;
 };

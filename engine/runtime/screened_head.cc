@@ -112,10 +112,6 @@ ScreenedHead::ScreenedHead(const uint16_t* embeddings, int rows, int cols,
   }
 }
 
-size_t ScreenedHead::fine_bytes() const {
-  return rows_ == 0 ? 0 : kernels::HeadScreenFineBytes(rows_, code_stride_);
-}
-
 size_t ScreenedHead::bytes() const {
   return kernels::HeadScreenCoarseBytes(rows_, code_stride_) +
          rows_ * (sizeof(float) + 2 * sizeof(double));

@@ -86,9 +86,6 @@ class ScreenedHead {
   bool from_cache() const { return from_cache_; }
   // What a screening pass reads: the coarse plane and the per-row numbers.
   size_t bytes() const;
-  // The fine plane, which a step screening several inputs reads too (the
-  // engine's ScreenedHeadRows).
-  size_t fine_bytes() const;
 
   // Writes `vectors` (1 or 2) int8 vectors of code_stride() each at q: q,
   // then q_residual; nullopt if h (cols floats) holds an Inf or NaN or only zeros, for which
