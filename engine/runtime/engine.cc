@@ -20,6 +20,10 @@ namespace {
 constexpr int kHeadRowTile = 64;
 // Rows per task of the screened head's refinement (~40 KB of its fine plane).
 constexpr int kRefineRowTile = 64;
+// How many of an input's selected rows are refined first, at least: those with
+// the best coarse upper bounds, 4k of them if more (k the query's), to hold
+// the k best rows with room to spare; 256 rows' fine planes are 160 KB.
+constexpr int kFirstRefinedRows = 256;
 // Attention's softmax runs as a few tasks per thread, so that a delayed thread
 // is made up for; each task has its own scratch for scores.
 constexpr int kAttentionTasksPerThread = 4;
@@ -575,7 +579,7 @@ void Engine::ScreenedHeadRows(std::span<const LogitsRow> logits_rows, std::span<
     s.selected = ScreenedHead::Select(lower, upper, query);
     s.refine = s.selected;
     const size_t first =
-        std::min(s.refine.size(), static_cast<size_t>(std::max(256, 4 * query.k)));
+        std::min(s.refine.size(), static_cast<size_t>(std::max(kFirstRefinedRows, 4 * query.k)));
     std::nth_element(s.refine.begin(), s.refine.begin() + first, s.refine.end(),
                      [&](int32_t a, int32_t b) { return upper[a] > upper[b]; });
     s.refine.resize(first);
