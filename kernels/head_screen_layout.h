@@ -13,8 +13,10 @@ namespace bitbrain::kernels {
 // planes so that a screening pass reads three quarters of it:
 //   coarse  u >> 2 (6 bits), read for every row. The coarse codes
 //           4 (u >> 2) - 126.5 lie within 1.5 of the codes;
-//   fine    u & 3 (2 bits), read only for the rows whose coarse bounds do not
-//           already rule them out (on the 2B4T-shaped model ~15% of them).
+//   fine    u & 3 (2 bits), read only for some of the rows whose coarse
+//           bounds do not rule them out (on the 2B4T-shaped model those are
+//           ~15% of the rows for a greedy step, of which the engine refines
+//           ~2,300: Engine::ScreenedHeadRows).
 // A row holds code_stride columns: cols rounded up to a multiple of
 // kHeadScreenBlock, the padding u = 0 (screening vectors are zero there).
 inline constexpr int kHeadScreenBlock = 128;
@@ -91,10 +93,12 @@ inline void StartHeadScreenRow(const HeadScreenCopy& copy, int v, int cols, uint
 // Column i of row v: u >> 2 from the coarse plane, u & 3 from the fine one.
 inline int HeadScreenCoarseCode(const uint8_t* coarse, int v, size_t i, size_t code_stride) {
   const HeadScreenPlace p = HeadScreenPlaceOf(v, i, code_stride);
-  return (coarse[p.nibble] >> p.nibble_shift & 15) | (coarse[p.high_pair] >> p.pair_shift & 3) << 4;
+  return (coarse[p.nibble] >> p.nibble_shift & 15) |
+         (coarse[p.high_pair] >> p.pair_shift & 3) << 4;
 }
 inline int HeadScreenFineCode(const uint8_t* fine, int v, size_t i, size_t code_stride) {
-  return fine[HeadScreenPlaceOf(v, i, code_stride).fine] >> (i % kHeadScreenBlock / 32 * 2) & 3;
+  const HeadScreenPlace p = HeadScreenPlaceOf(v, i, code_stride);
+  return fine[p.fine] >> p.pair_shift & 3;
 }
 
 // Writes row v's u values (code_stride of them, at u) into both planes.
@@ -107,8 +111,10 @@ inline void StoreHeadScreenRow(const uint8_t* u, int v, size_t code_stride, uint
       const int a = x[j], b = x[32 + j], c = x[64 + j], d = x[96 + j];
       coarse[p.nibble + j] = static_cast<uint8_t>((a >> 2 & 15) | (b >> 2 & 15) << 4);
       coarse[p.nibble + 32 + j] = static_cast<uint8_t>((c >> 2 & 15) | (d >> 2 & 15) << 4);
-      coarse[p.high_pair + j] = static_cast<uint8_t>(a >> 6 | (b >> 6) << 2 | (c >> 6) << 4 | (d >> 6) << 6);
-      fine[p.fine + j] = static_cast<uint8_t>((a & 3) | (b & 3) << 2 | (c & 3) << 4 | (d & 3) << 6);
+      coarse[p.high_pair + j] =
+          static_cast<uint8_t>(a >> 6 | (b >> 6) << 2 | (c >> 6) << 4 | (d >> 6) << 6);
+      fine[p.fine + j] =
+          static_cast<uint8_t>((a & 3) | (b & 3) << 2 | (c & 3) << 4 | (d & 3) << 6);
     }
   }
 }

@@ -152,18 +152,16 @@ std::optional<ScreenedHead::Input> ScreenedHead::Quantize(const float* h, int ve
   double residual_sq = 0;
   for (int i = 0; i < cols_; ++i) {
     double residual = h[i] - input.step * q[i];
+    input.q_sum += q[i];
     if (q_residual != nullptr) {
       q_residual[i] = Code(residual, input.residual_step);
       residual -= input.residual_step * q_residual[i];
+      input.residual_q_sum += q_residual[i];
     }
     residual_sq += residual * residual;
   }
   input.norm = RoundedUp(std::sqrt(sum_sq));
   input.residual = RoundedUp(std::sqrt(residual_sq));
-  for (int i = 0; i < cols_; ++i) {
-    input.q_sum += q[i];
-    if (q_residual != nullptr) input.residual_q_sum += q_residual[i];
-  }
   return input;
 }
 
