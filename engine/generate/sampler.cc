@@ -15,8 +15,14 @@ Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.se
   if (!(params.min_p >= 0 && params.min_p <= 1)) throw std::invalid_argument("min-p must be in [0, 1]");
 }
 
+bool Sampler::Penalizes() const {
+  return params_.penalty_last_n > 0 &&
+         (params_.repeat_penalty != 1 || params_.frequency_penalty != 0 ||
+          params_.presence_penalty != 0);
+}
+
 void Sampler::Accept(int32_t token) {
-  if (params_.penalty_last_n == 0) return;
+  if (!Penalizes()) return;
   recent_.push_back(token);
   ++recent_counts_[token];
   if (static_cast<int>(recent_.size()) > params_.penalty_last_n) {

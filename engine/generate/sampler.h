@@ -73,7 +73,8 @@ class Sampler {
   // row: greedy (k = 1), top-k (k = top_k) and, without top-k or top-p,
   // min-p (the best row and those within ln(min_p) of it) need only those;
   // top-p or temperature alone need the whole distribution. The tokens whose
-  // logits bias and penalties change are always forced in.
+  // logits bias and penalties change are always forced in (with the
+  // penalties off, the recent tokens are not: their logits stay as they are).
   std::optional<runtime::CandidateQuery> Query() const;
 
   // The same token as Sample() on the full row, from the candidates a
@@ -100,6 +101,9 @@ class Sampler {
   // vocabulary of vocab_size, missing only rows `allowed` excludes), then
   // the chain.
   int32_t Choose(int32_t vocab_size, std::span<const uint8_t> allowed);
+  // Whether the penalties change any logit (their neutral values leave every
+  // logit's bits as they are).
+  bool Penalizes() const;
   // The candidate of token `id`, or null if it is missing and `allowed`
   // excludes it; throws if it is missing otherwise.
   Candidate* Find(int32_t id, std::span<const uint8_t> allowed, const char* why);

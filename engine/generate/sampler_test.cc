@@ -225,6 +225,10 @@ TEST_CASE("Query: which chains can use candidates, with bias and penalty tokens 
   SamplingParams forced = Greedy();
   forced.logit_bias = {{3, 1.0f}};
   forced.penalty_last_n = 4;
+  Sampler neutral(forced);  // penalties off: the recent tokens keep their logits
+  neutral.Accept(7);
+  CHECK(neutral.Query()->forced == std::vector<int32_t>{3});
+  forced.repeat_penalty = 1.1f;
   Sampler sampler(forced);
   sampler.Accept(7);
   const std::vector<int32_t> expected = {3, 7};
