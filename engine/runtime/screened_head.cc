@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
-#include <queue>
 
 namespace bitbrain::runtime {
 namespace {
@@ -233,6 +232,24 @@ void ScreenedHead::Bounds(const Input& input, int v, const Products& products, d
   *upper = (y1 + y2) + bound;
 }
 
+namespace {
+
+// The rows a selection visits, in ascending order: all of [0, count), or a
+// list.
+struct AllRows {
+  int count;
+};
+size_t RowCount(AllRows rows) { return rows.count; }
+size_t RowCount(std::span<const int32_t> rows) { return rows.size(); }
+template <typename Visit>
+void ForEachRow(AllRows rows, Visit visit) {
+  for (int32_t v = 0; v < rows.count; ++v) visit(v);
+}
+template <typename Visit>
+void ForEachRow(std::span<const int32_t> rows, Visit visit) {
+  for (const int32_t v : rows) visit(v);
+}
+
 // Why the selection holds every row the query needs. Let L_k be the k-th
 // best lower bound among the allowed rows not forced. Those k rows have exact
 // logits >= their lower bounds >= L_k, so the k-th best exact logit X_k of
@@ -245,62 +262,83 @@ void ScreenedHead::Bounds(const Input& input, int v, const Products& products, d
 // threshold is -inf: every allowed row is selected. Among a subset of the
 // rows that holds every row the query needs, L_k is taken over the subset:
 // still at most X_k, so the argument holds unchanged.
-template <typename ForEachRow>
+//
+// Two passes over the rows: the threshold, then the rows that reach it. The
+// first keeps the k + |forced| best lower bounds of the allowed rows in a
+// heap (the k best of the rows not forced are among them); rows below its
+// smallest, once it is full, are passed over with one comparison. The second
+// writes every row and advances only past the selected ones (no branch to
+// mispredict) when nothing is forced or excluded.
+template <typename Rows>
 std::vector<int32_t> SelectAmong(std::span<const double> lower, std::span<const double> upper,
-                                 const CandidateQuery& query, ForEachRow for_each_row) {
+                                 const CandidateQuery& query, Rows rows) {
   std::vector<int32_t> forced = query.forced;
   std::sort(forced.begin(), forced.end());
   forced.erase(std::unique(forced.begin(), forced.end()), forced.end());
-  // Rows in ascending order: whether each is forced, walking `forced` along.
-  size_t f = 0;
-  const auto next_is_forced = [&](int v) {
-    while (f < forced.size() && forced[f] < v) ++f;
-    return f < forced.size() && forced[f] == v;
-  };
 
-  // The k best lower bounds of the allowed rows not forced, the k-th on top.
-  std::priority_queue<double, std::vector<double>, std::greater<double>> best;
-  for_each_row([&](int v) {
-    if (next_is_forced(v) || !Allows(query.allowed, v)) return;
-    if (best.size() < static_cast<size_t>(query.k)) {
-      best.push(lower[v]);
-    } else if (lower[v] > best.top()) {
-      best.pop();
-      best.push(lower[v]);
+  using Best = std::pair<double, int32_t>;  // a lower bound and its row
+  const size_t keep = static_cast<size_t>(query.k) + forced.size();
+  std::vector<Best> best;  // a min-heap
+  best.reserve(keep + 1);
+  // A row with lower bound -inf (or NaN) is left out: with fewer than k
+  // other rows the threshold is -inf all the same, and otherwise it is not
+  // among the k best.
+  double floor = -std::numeric_limits<double>::infinity();
+  ForEachRow(rows, [&](int32_t v) {
+    if (!(lower[v] > floor) || !Allows(query.allowed, v)) return;
+    best.push_back({lower[v], v});
+    std::push_heap(best.begin(), best.end(), std::greater<>());
+    if (best.size() > keep) {
+      std::pop_heap(best.begin(), best.end(), std::greater<>());
+      best.pop_back();
     }
+    if (best.size() == keep) floor = best.front().first;
   });
+  std::vector<double> not_forced;  // the heap's lower bounds of rows not forced
+  for (const auto& [bound, v] : best) {
+    if (!std::binary_search(forced.begin(), forced.end(), v)) not_forced.push_back(bound);
+  }
   double threshold = -std::numeric_limits<double>::infinity();
-  if (best.size() == static_cast<size_t>(query.k)) {
-    const double kth = best.top();
-    threshold = kth + query.log_ratio - 0x1.0p-40 * (std::fabs(kth) + std::fabs(query.log_ratio)) -
-                kTiny;
+  if (not_forced.size() >= static_cast<size_t>(query.k)) {
+    std::nth_element(not_forced.begin(), not_forced.begin() + (query.k - 1), not_forced.end(),
+                     std::greater<>());
+    const double kth = not_forced[query.k - 1];
+    threshold = kth + query.log_ratio -
+                0x1.0p-40 * (std::fabs(kth) + std::fabs(query.log_ratio)) - kTiny;
   }
 
-  std::vector<int32_t> ids;
-  f = 0;  // walk the rows again
-  for_each_row([&](int v) {
-    const bool is_forced = next_is_forced(v);
-    if (Allows(query.allowed, v) && (is_forced || upper[v] >= threshold)) ids.push_back(v);
-  });
+  std::vector<int32_t> ids(RowCount(rows));
+  size_t selected = 0;
+  if (forced.empty() && query.allowed.empty()) {
+    ForEachRow(rows, [&](int32_t v) {
+      ids[selected] = v;
+      selected += upper[v] >= threshold;
+    });
+  } else {
+    size_t f = 0;  // the first forced row >= v, walking along
+    ForEachRow(rows, [&](int32_t v) {
+      while (f < forced.size() && forced[f] < v) ++f;
+      const bool v_forced = f < forced.size() && forced[f] == v;
+      if (Allows(query.allowed, v) && (upper[v] >= threshold || v_forced)) ids[selected++] = v;
+    });
+  }
+  ids.resize(selected);
   return ids;
 }
+
+}  // namespace
 
 std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
                                           std::span<const double> upper,
                                           const CandidateQuery& query) {
-  const int rows = static_cast<int>(lower.size());
-  return SelectAmong(lower, upper, query, [rows](auto&& visit) {
-    for (int v = 0; v < rows; ++v) visit(v);
-  });
+  return SelectAmong(lower, upper, query, AllRows{static_cast<int>(lower.size())});
 }
 
 std::vector<int32_t> ScreenedHead::Select(std::span<const double> lower,
                                           std::span<const double> upper,
                                           const CandidateQuery& query,
                                           std::span<const int32_t> rows) {
-  return SelectAmong(lower, upper, query, [rows](auto&& visit) {
-    for (const int32_t v : rows) visit(v);
-  });
+  return SelectAmong(lower, upper, query, rows);
 }
 
 }  // namespace bitbrain::runtime
