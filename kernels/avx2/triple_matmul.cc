@@ -13,10 +13,10 @@
 // steps (16 such sums, within +-26112) before widening to 32 bits. The
 // result is sum(t * q), exactly: the same integer as every other layout's.
 //
-// Tables cost ~16 instructions per triple and token, which a GEMV repays over
-// all its rows; each thread keeps the last ones it built (with the q they
-// came from), since a matmul's row chunks, and the several matrices that read
-// one input, all use the same.
+// Tables cost ~10 instructions per triple and token (two triples per vector),
+// which a GEMV repays over all its rows; each thread keeps the last ones it
+// built (with the q they came from), since a matmul's row chunks, and the
+// several matrices that read one input, all use the same.
 //
 // With many tokens (GEMM: prefill, batched decoding) lookups per token cost
 // more than decoding once: each block of 32 rows is decoded into byte codes
@@ -66,26 +66,69 @@ constexpr TripleWeights MakeTripleWeights() {
 }
 constexpr TripleWeights kTripleWeights = MakeTripleWeights();
 
-// Writes the tables of one token's cols activations q.
-void BuildTables(const int8_t* q, int cols, int8_t* tables) {
-  __m128i weight[3];
-  for (int j = 0; j < 3; ++j) {
-    weight[j] = _mm_load_si128(reinterpret_cast<const __m128i*>(kTripleWeights.column[j]));
-  }
+// Splits 32 activations q into ql = ((q + 8) & 15) - 8 and qh = (q - ql) / 16
+// (the file comment), in bytes: q & 15 is right in any byte arithmetic, and
+// qh = floor(q / 16) + (bit 3 of q), with floor(q / 16) = ((q ^ 0x80) >> 4) - 8
+// from a logical shift (AVX2 shifts no bytes arithmetically).
+BITBRAIN_INLINE void SplitActivations(__m256i q, __m256i* low, __m256i* high) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i eight = _mm256_set1_epi8(8);
+  *low = _mm256_sub_epi8(_mm256_and_si256(_mm256_add_epi8(q, eight), nibble), eight);
+  const __m256i biased = _mm256_xor_si256(q, _mm256_set1_epi8(static_cast<char>(0x80)));
+  const __m256i floor16 =
+      _mm256_sub_epi8(_mm256_and_si256(_mm256_srli_epi16(biased, 4), nibble), eight);
+  const __m256i bit3 = _mm256_and_si256(_mm256_srli_epi16(q, 3), _mm256_set1_epi8(1));
+  *high = _mm256_add_epi8(floor16, bit3);
+}
+
+// Writes the tables of one token's cols activations q. Two triples at a
+// time, one per 128-bit lane: each lane broadcasts its triple's three
+// activations (vpshufb) and adds them, signed by the columns of kTriples
+// (vpsignb by -1, 0 or 1 multiplies by it). `split` is scratch for the
+// activations' two parts, SplitBytes(cols) bytes.
+size_t SplitBytes(int cols) {
+  return 2 * (static_cast<size_t>(3 * TripleSteps(cols) * kTriplesPerStep) + 32);
+}
+void BuildTables(const int8_t* q, int cols, int8_t* split, int8_t* tables) {
   const int triples = TripleSteps(cols) * kTriplesPerStep;
-  for (int g = 0; g < triples; ++g, tables += kTableBytes) {
-    __m128i low = _mm_setzero_si128(), high = _mm_setzero_si128();
-    for (int j = 0; j < 3; ++j) {
-      const int col = 3 * g + j;
-      const int v = col < cols ? q[col] : 0;
-      // vpsignb by -1, 0 or 1 multiplies by it.
-      const int v_low = ((v + 8) & 15) - 8;
-      const int v_high = (v - v_low) / 16;
-      low = _mm_add_epi8(low, _mm_sign_epi8(_mm_set1_epi8(static_cast<char>(v_low)), weight[j]));
-      high = _mm_add_epi8(high, _mm_sign_epi8(_mm_set1_epi8(static_cast<char>(v_high)), weight[j]));
+  const size_t padded = static_cast<size_t>(3 * triples) + 32;  // each part, zero past cols
+  int8_t* low_part = split;
+  int8_t* high_part = split + padded;
+  for (int i = 0; i < cols; i += 32) {  // cols is a multiple of 128
+    __m256i low, high;
+    SplitActivations(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + i)), &low, &high);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(low_part + i), low);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(high_part + i), high);
+  }
+  std::memset(low_part + cols, 0, padded - cols);
+  std::memset(high_part + cols, 0, padded - cols);
+
+  __m256i weight[3], lane_column[3];
+  for (int j = 0; j < 3; ++j) {
+    weight[j] = _mm256_broadcastsi128_si256(
+        _mm_load_si128(reinterpret_cast<const __m128i*>(kTripleWeights.column[j])));
+    // Lane 0 picks byte j (the first triple's column j), lane 1 byte 3 + j.
+    lane_column[j] = _mm256_setr_m128i(_mm_set1_epi8(static_cast<char>(j)),
+                                       _mm_set1_epi8(static_cast<char>(3 + j)));
+  }
+  for (int g = 0; g < triples; g += 2, tables += 2 * kTableBytes) {
+    __m256i sums[2];  // the low, then the high parts' tables of triples g | g + 1
+#pragma GCC unroll 2
+    for (int part = 0; part < 2; ++part) {
+      const __m256i activations = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+          reinterpret_cast<const __m128i*>((part == 0 ? low_part : high_part) + 3 * g)));
+      sums[part] = _mm256_setzero_si256();
+#pragma GCC unroll 3
+      for (int j = 0; j < 3; ++j) {
+        sums[part] = _mm256_add_epi8(
+            sums[part],
+            _mm256_sign_epi8(_mm256_shuffle_epi8(activations, lane_column[j]), weight[j]));
+      }
     }
-    _mm_store_si128(reinterpret_cast<__m128i*>(tables), low);
-    _mm_store_si128(reinterpret_cast<__m128i*>(tables + 16), high);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tables),
+                       _mm256_permute2x128_si256(sums[0], sums[1], 0x20));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tables + kTableBytes),
+                       _mm256_permute2x128_si256(sums[0], sums[1], 0x31));
   }
 }
 
@@ -129,10 +172,11 @@ class TableCache {
     int8_t* q_copy = q_.Grow(static_cast<size_t>(x.tokens) * cols);
     const size_t table_bytes = TableBytes(cols);
     int8_t* tables = tables_.Grow(x.tokens * table_bytes);
+    int8_t* split = split_.Grow(SplitBytes(cols));
     for (int t = 0; t < x.tokens; ++t) {
       const int8_t* q = x.q + t * x.q_stride;
       std::memcpy(q_copy + static_cast<size_t>(t) * cols, q, cols);
-      BuildTables(q, cols, tables + t * table_bytes);
+      BuildTables(q, cols, split, tables + t * table_bytes);
     }
     cols_ = cols;
     tokens_ = x.tokens;
@@ -153,6 +197,7 @@ class TableCache {
   int cols_ = -1;
   int tokens_ = 0;
   AlignedBuffer q_;
+  AlignedBuffer split_;
   AlignedBuffer tables_;
 };
 
