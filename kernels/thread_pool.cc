@@ -35,9 +35,21 @@ ThreadPool::~ThreadPool() {
   for (std::thread& worker : workers_) worker.join();
 }
 
-int ThreadPool::ChunkCount(int tiles, int tasks_per_thread) const {
-  if (threads() == 1) return tiles > 0 ? 1 : 0;
-  return std::min(tiles, threads() * std::max(1, tasks_per_thread));
+namespace {
+// The size of the next guided chunk when `left` tiles are left.
+int GuidedSize(int left, int divisor) { return std::max(1, left / divisor); }
+}  // namespace
+
+int ThreadPool::GuidedChunkCount(int tiles, int divisor) {
+  int count = 0;
+  for (int left = tiles; left > 0; left -= GuidedSize(left, divisor)) ++count;
+  return count;
+}
+
+std::pair<int, int> ThreadPool::GuidedChunk(int tiles, int divisor, int i) {
+  int first = 0;
+  for (int k = 0; k < i; ++k) first += GuidedSize(tiles - first, divisor);
+  return {first, first + GuidedSize(tiles - first, divisor)};
 }
 
 void ThreadPool::Run(int tasks, TaskFn fn, const void* context) {

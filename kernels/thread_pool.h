@@ -9,11 +9,13 @@
 #ifndef BITBRAIN_KERNELS_THREAD_POOL_H_
 #define BITBRAIN_KERNELS_THREAD_POOL_H_
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace bitbrain::kernels {
@@ -44,16 +46,22 @@ class ThreadPool {
 
   // Splits rows [0, rows) into chunks whose boundaries are multiples of
   // row_tile (the last chunk ends at rows) and calls chunk(begin, end) on
-  // each, tasks_per_thread chunks per thread (at most one per tile).
+  // each. The chunks shrink as they are handed out (guided scheduling): each
+  // takes 1 / (threads * tasks_per_thread) of the tiles still left, at least
+  // one. The first ones are long sequential streams; the last, a tile each,
+  // let the threads finish together instead of one waiting for another's
+  // last long chunk (decoding the 2B4T shapes on 2 threads, the caller
+  // waited 2.3-2.8 ms per token with 4 equal chunks per thread, 0.4-1.4 ms
+  // with these). One thread takes all the rows in one chunk.
   template <typename Chunk>
   void ParallelRows(int rows, int row_tile, const Chunk& chunk,
                     int tasks_per_thread = kDefaultTasksPerThread) {
     const int tiles = (rows + row_tile - 1) / row_tile;
-    const int tasks = ChunkCount(tiles, tasks_per_thread);
-    ParallelFor(tasks, [&](int i) {
-      const int begin = static_cast<int>(int64_t{tiles} * i / tasks) * row_tile;
-      const int end = static_cast<int>(int64_t{tiles} * (i + 1) / tasks) * row_tile;
-      chunk(begin, end < rows ? end : rows);
+    const int divisor = threads() == 1 ? 1 : threads() * std::max(1, tasks_per_thread);
+    ParallelFor(GuidedChunkCount(tiles, divisor), [&](int i) {
+      const auto [first, last] = GuidedChunk(tiles, divisor, i);
+      const int end = last * row_tile;
+      chunk(first * row_tile, end < rows ? end : rows);
     });
   }
 
@@ -61,7 +69,10 @@ class ThreadPool {
   using TaskFn = void (*)(const void* context, int task);
 
   void Run(int tasks, TaskFn fn, const void* context);
-  int ChunkCount(int tiles, int tasks_per_thread) const;
+  // ParallelRows' chunks of `tiles` tiles: their number, and chunk i's tiles
+  // [first, last).
+  static int GuidedChunkCount(int tiles, int divisor);
+  static std::pair<int, int> GuidedChunk(int tiles, int divisor, int i);
   // Claims and runs tasks of the current job until none is left.
   void RunTasks();
   void WorkerLoop();

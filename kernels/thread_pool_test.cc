@@ -1,9 +1,12 @@
 #include "kernels/thread_pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace bitbrain::kernels {
@@ -63,6 +66,33 @@ TEST_CASE("ParallelRows covers the rows in tile-aligned chunks") {
       }
     }
   }
+}
+
+TEST_CASE("ParallelRows hands out shrinking chunks, down to a tile") {
+  ThreadPool pool(2);
+  std::mutex mutex;
+  std::vector<std::pair<int, int>> chunks;
+  // 216 tiles of 64 rows (the gate and up products of 2B4T), 4 per thread.
+  pool.ParallelRows(216 * 64, 64, [&](int begin, int end) {
+    std::lock_guard<std::mutex> lock(mutex);
+    chunks.push_back({begin / 64, end / 64});
+  }, 4);
+  std::sort(chunks.begin(), chunks.end());
+  REQUIRE(chunks.size() > 8);
+  CHECK(chunks.front() == std::pair{0, 27});  // 216 / 8
+  CHECK(chunks.back() == std::pair{215, 216});
+  for (size_t i = 1; i < chunks.size(); ++i) {
+    CHECK(chunks[i].first == chunks[i - 1].second);
+    CHECK(chunks[i].second - chunks[i].first <= chunks[i - 1].second - chunks[i - 1].first);
+  }
+  // One thread: a single chunk.
+  ThreadPool single(1);
+  int calls = 0;
+  single.ParallelRows(216 * 64, 64, [&](int begin, int end) {
+    ++calls;
+    CHECK((begin == 0 && end == 216 * 64));
+  }, 4);
+  CHECK(calls == 1);
 }
 
 TEST_CASE("a pool needs at least one thread") {

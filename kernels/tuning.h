@@ -13,8 +13,9 @@
 //   split head 128256x2560 threads 2 tasks_per_thread 8
 //   layout threads 2 2bit
 //
-// A split line says into how many tasks per thread the engine cuts the rows
-// of one parallel product: `ternary` for the BitLinear products (rows = the
+// A split line says how finely the engine cuts the rows of one parallel
+// product (ThreadPool::ParallelRows: each chunk handed out takes 1 /
+// (threads * tasks_per_thread) of the rows still left, at least a tile): `ternary` for the BitLinear products (rows = the
 // output rows of the matrices multiplied together, e.g. Q, K and V), `head`
 // for the LM head. A layout line names the ternary layout (kernels.h,
 // TernaryLayout: 2bit or compact) that decoded fastest with that many
