@@ -3,8 +3,7 @@
 // same tokens, step by step, and every candidate's logit bit for bit equal to
 // the full head's. Exits 1 at the first difference.
 //
-//   bazel run //conformance:screened_head_check -- \
-//       --model models/synthetic-2b4t-seed1-v1.gguf --steps 256
+//   bazel run //conformance:screened_head_check -- --model models/synthetic-2b4t-seed1-v1.gguf --steps 256
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>

@@ -41,8 +41,10 @@ std::vector<DecodeRun> Sample(runtime::Engine& engine,
 // Chains that need the whole distribution and chains that need only the
 // best few candidates.
 std::vector<std::pair<std::string, generate::SamplingParams>> Chains() {
-  generate::SamplingParams top_p{.temperature = 1.2f, .top_k = 0, .top_p = 0.9f, .min_p = 0};
-  generate::SamplingParams top_k_min_p{.temperature = 0.9f, .top_k = 20, .top_p = 1, .min_p = 0.02f};
+  generate::SamplingParams top_p{
+      .temperature = 1.2f, .top_k = 0, .top_p = 0.9f, .min_p = 0, .logit_bias = {}};
+  generate::SamplingParams top_k_min_p{
+      .temperature = 0.9f, .top_k = 20, .top_p = 1, .min_p = 0.02f, .logit_bias = {}};
   top_k_min_p.repeat_penalty = 1.3f;
   top_k_min_p.frequency_penalty = 0.5f;
   top_k_min_p.logit_bias = {{7, 2.5f}, {11, -100.0f}};

@@ -44,7 +44,7 @@ void CheckTernaryMatmul() {
   const std::vector<TernaryVariant> variants = RunnableTernaryVariants();
   const TernaryVariant& truth_variant = variants.front();  // scalar, 2-bit
   uint32_t seed = 1;
-  for (const auto [rows, cols] : {std::pair{2560, 2560}, std::pair{640, 2560}, std::pair{6912, 2560}, std::pair{2560, 6912}}) {
+  for (const auto& [rows, cols] : {std::pair{2560, 2560}, std::pair{640, 2560}, std::pair{6912, 2560}, std::pair{2560, 6912}}) {
     const TernaryWeights w = MakeWeights(rows, cols, WeightFill::kRandom, ++seed);
     for (const int tokens : {1, 11}) {
       const std::vector<float> x = RandomActivations(tokens, cols, ++seed);

@@ -40,7 +40,7 @@ GenerationOptions Options(int max_tokens, float temperature, int top_k, float to
   GenerationOptions options;
   options.max_tokens = max_tokens;
   options.sampling = {.temperature = temperature, .top_k = top_k, .top_p = top_p, .min_p = min_p,
-                      .seed = 42};
+                      .logit_bias = {}, .seed = 42};
   return options;
 }
 
