@@ -81,14 +81,17 @@ BITBRAIN_INLINE void SplitActivations(__m256i q, __m256i* low, __m256i* high) {
   *high = _mm256_add_epi8(floor16, bit3);
 }
 
-// Writes the tables of one token's cols activations q. Two triples at a
-// time, one per 128-bit lane: each lane broadcasts its triple's three
-// activations (vpshufb) and adds them, signed by the columns of kTriples
-// (vpsignb by -1, 0 or 1 multiplies by it). `split` is scratch for the
-// activations' two parts, SplitBytes(cols) bytes.
+// The scratch BuildTables needs for the two parts of cols activations, each
+// zero-padded to the triples' columns and 32 bytes more (its 16-byte loads).
 size_t SplitBytes(int cols) {
   return 2 * (static_cast<size_t>(3 * TripleSteps(cols) * kTriplesPerStep) + 32);
 }
+
+// Writes the tables of one token's cols activations q. Two triples at a
+// time, one per 128-bit lane: each lane broadcasts its triple's three
+// activations (vpshufb) and adds them, signed by the columns of kTriples
+// (vpsignb by -1, 0 or 1 multiplies by it). `split` is SplitBytes(cols)
+// bytes of scratch.
 void BuildTables(const int8_t* q, int cols, int8_t* split, int8_t* tables) {
   const int triples = TripleSteps(cols) * kTriplesPerStep;
   const size_t padded = static_cast<size_t>(3 * triples) + 32;  // each part, zero past cols
