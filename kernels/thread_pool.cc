@@ -40,16 +40,13 @@ namespace {
 int GuidedSize(int left, int divisor) { return std::max(1, left / divisor); }
 }  // namespace
 
-int ThreadPool::GuidedChunkCount(int tiles, int divisor) {
-  int count = 0;
-  for (int left = tiles; left > 0; left -= GuidedSize(left, divisor)) ++count;
-  return count;
-}
-
-std::pair<int, int> ThreadPool::GuidedChunk(int tiles, int divisor, int i) {
-  int first = 0;
-  for (int k = 0; k < i; ++k) first += GuidedSize(tiles - first, divisor);
-  return {first, first + GuidedSize(tiles - first, divisor)};
+const std::vector<int>& ThreadPool::GuidedChunkStarts(int tiles, int divisor) {
+  chunk_starts_.assign(1, 0);
+  for (int first = 0; first < tiles;) {
+    first += GuidedSize(tiles - first, divisor);
+    chunk_starts_.push_back(first);
+  }
+  return chunk_starts_;
 }
 
 void ThreadPool::Run(int tasks, TaskFn fn, const void* context) {

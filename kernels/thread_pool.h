@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
-#include <utility>
 #include <vector>
 
 namespace bitbrain::kernels {
@@ -58,10 +57,10 @@ class ThreadPool {
                     int tasks_per_thread = kDefaultTasksPerThread) {
     const int tiles = (rows + row_tile - 1) / row_tile;
     const int divisor = threads() == 1 ? 1 : threads() * std::max(1, tasks_per_thread);
-    ParallelFor(GuidedChunkCount(tiles, divisor), [&](int i) {
-      const auto [first, last] = GuidedChunk(tiles, divisor, i);
-      const int end = last * row_tile;
-      chunk(first * row_tile, end < rows ? end : rows);
+    const std::vector<int>& starts = GuidedChunkStarts(tiles, divisor);
+    ParallelFor(static_cast<int>(starts.size()) - 1, [&](int i) {
+      const int end = starts[i + 1] * row_tile;
+      chunk(starts[i] * row_tile, end < rows ? end : rows);
     });
   }
 
@@ -69,10 +68,9 @@ class ThreadPool {
   using TaskFn = void (*)(const void* context, int task);
 
   void Run(int tasks, TaskFn fn, const void* context);
-  // ParallelRows' chunks of `tiles` tiles: their number, and chunk i's tiles
-  // [first, last).
-  static int GuidedChunkCount(int tiles, int divisor);
-  static std::pair<int, int> GuidedChunk(int tiles, int divisor, int i);
+  // ParallelRows' chunks of `tiles` tiles: chunk i is tiles [starts[i],
+  // starts[i + 1]). Kept in chunk_starts_ (no allocation once it has grown).
+  const std::vector<int>& GuidedChunkStarts(int tiles, int divisor);
   // Claims and runs tasks of the current job until none is left.
   void RunTasks();
   void WorkerLoop();
@@ -93,6 +91,7 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<std::thread> workers_;
+  std::vector<int> chunk_starts_;  // ParallelRows' current chunks
 };
 
 }  // namespace bitbrain::kernels

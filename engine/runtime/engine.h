@@ -208,7 +208,7 @@ class Engine {
     std::vector<int8_t> screen_batch;  // [screened rows][code_stride]
     std::vector<int32_t> screen_acc;   // [screened rows][vocab]
     std::vector<double> lower, upper;  // [screened rows][vocab]
-    std::vector<int32_t> fine_acc;     // [vectors][refined rows of one input]
+    std::vector<int32_t> fine_acc;     // per input, [vectors][its refined rows]
   };
 
   void CheckBatch(std::span<const SequenceBatch> batch) const;
