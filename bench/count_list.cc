@@ -24,4 +24,15 @@ std::vector<int> ParseCounts(std::string_view flag, std::string_view text) {
   return counts;
 }
 
+std::vector<std::string> SplitNames(std::string_view text) {
+  std::vector<std::string> names;
+  for (size_t start = 0; start <= text.size();) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    names.emplace_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return names;
+}
+
 }  // namespace bitbrain::bench

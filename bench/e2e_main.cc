@@ -47,16 +47,6 @@ struct Flags {
   std::string format = "console";
 };
 
-std::vector<std::string> SplitNames(std::string_view text) {
-  std::vector<std::string> names;
-  for (size_t start = 0; start <= text.size();) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    names.emplace_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return names;
-}
-
 // Takes this binary's flags out of argv, leaving Google Benchmark's.
 Flags ParseFlags(int& argc, char** argv) {
   Flags flags;

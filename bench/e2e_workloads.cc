@@ -26,6 +26,16 @@ int32_t Argmax(const float* logits, int vocab) {
   return static_cast<int32_t>(std::max_element(logits, logits + vocab) - logits);
 }
 
+// Every token is chosen greedily, as the generator does it: each sequence
+// asks for its best row only, which the screened head computes from a few
+// exact rows (and, with EngineOptions::screened_head off, the full head from
+// all of them).
+const runtime::CandidateQuery kGreedy{.k = 1};
+
+int32_t Best(const runtime::CandidateLogits& c) {
+  return c.ids[Argmax(c.logits.data(), static_cast<int>(c.logits.size()))];
+}
+
 double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -107,49 +117,49 @@ ModelTraffic MeasureTraffic(const std::string& model_path, const runtime::Engine
   return traffic;
 }
 
+int32_t PrefillGreedy(runtime::Engine& engine, runtime::Sequence& sequence, int tokens, int seed) {
+  runtime::CandidateLogits candidates;
+  engine.Forward(sequence, PromptTokens(tokens, engine.config().vocab_size, seed), kGreedy, candidates);
+  return Best(candidates);
+}
+
+void DecodeGreedy(runtime::Engine& engine, std::span<runtime::Sequence> sequences,
+                  std::span<int32_t> next, int steps) {
+  std::vector<runtime::CandidateLogits> candidates(sequences.size());
+  std::vector<runtime::SequenceBatch> batch(sequences.size());
+  for (int step = 0; step < steps; ++step) {
+    for (size_t s = 0; s < sequences.size(); ++s) {
+      batch[s] = {.sequence = &sequences[s],
+                  .tokens = {&next[s], 1},
+                  .query = &kGreedy,
+                  .candidates = &candidates[s]};
+    }
+    engine.Forward(batch);
+    for (size_t s = 0; s < sequences.size(); ++s) next[s] = Best(candidates[s]);
+  }
+}
+
 double RunWorkload(runtime::Engine& engine, const Workload& workload) {
-  const int vocab = engine.config().vocab_size;
   std::vector<runtime::Sequence> sequences;
   for (int s = 0; s < workload.sequences; ++s) sequences.push_back(engine.NewSequence());
-  // Every token is chosen greedily, as the generator does it: each sequence
-  // asks for its best row only, which the screened head computes from a few
-  // exact rows (and, with EngineOptions::screened_head off, the full head
-  // from all of them).
-  const runtime::CandidateQuery greedy{.k = 1};
-  std::vector<runtime::CandidateLogits> candidates(workload.sequences);
-  const auto best = [&](int s) {
-    const runtime::CandidateLogits& c = candidates[s];
-    return c.ids[Argmax(c.logits.data(), static_cast<int>(c.logits.size()))];
-  };
-
   if (workload.is_prefill()) {
     // The context (if any) untimed, then the prompt after it.
-    const std::vector<int32_t> tokens = PromptTokens(workload.positions(), vocab, 0);
+    const std::vector<int32_t> tokens =
+        PromptTokens(workload.positions(), engine.config().vocab_size, 0);
     const std::span<const int32_t> context(tokens.data(), workload.context_tokens());
     if (!context.empty()) engine.Forward(sequences[0], context, std::span<float>());
+    runtime::CandidateLogits candidates;
     const auto start = std::chrono::steady_clock::now();
-    engine.Forward(sequences[0], std::span(tokens).subspan(context.size()), greedy, candidates[0]);
+    engine.Forward(sequences[0], std::span(tokens).subspan(context.size()), kGreedy, candidates);
     return Seconds(start);
   }
   // Each sequence's context untimed, then greedy steps for all of them at once.
   std::vector<int32_t> next(workload.sequences);
   for (int s = 0; s < workload.sequences; ++s) {
-    engine.Forward(sequences[s], PromptTokens(workload.context_tokens(), vocab, s), greedy,
-                   candidates[s]);
-    next[s] = best(s);
+    next[s] = PrefillGreedy(engine, sequences[s], workload.context_tokens(), s);
   }
-  std::vector<runtime::SequenceBatch> batch(workload.sequences);
   const auto start = std::chrono::steady_clock::now();
-  for (int step = 0; step < workload.steps; ++step) {
-    for (int s = 0; s < workload.sequences; ++s) {
-      batch[s] = {.sequence = &sequences[s],
-                  .tokens = {&next[s], 1},
-                  .query = &greedy,
-                  .candidates = &candidates[s]};
-    }
-    engine.Forward(batch);
-    for (int s = 0; s < workload.sequences; ++s) next[s] = best(s);
-  }
+  DecodeGreedy(engine, sequences, next, workload.steps);
   return Seconds(start);
 }
 

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -68,6 +70,16 @@ ModelTraffic MeasureTraffic(const std::string& model_path, const runtime::Engine
 // Runs `workload` once on fresh sequences and returns the seconds its timed
 // part took.
 double RunWorkload(runtime::Engine& engine, const Workload& workload);
+
+// Prefills `tokens` varied prompt tokens (the same for the same seed) into
+// `sequence` and returns the greedy choice after them.
+int32_t PrefillGreedy(runtime::Engine& engine, runtime::Sequence& sequence, int tokens, int seed);
+
+// `steps` greedy decoding steps of all `sequences` at once (one batch per
+// step), each starting from next[s], the token its last step chose, which it
+// holds again afterwards.
+void DecodeGreedy(runtime::Engine& engine, std::span<runtime::Sequence> sequences,
+                  std::span<int32_t> next, int steps);
 
 }  // namespace bitbrain::bench
 
