@@ -7,6 +7,9 @@ as a built binary (no bazel inside bazel):
   2. the kernel benchmarks (//bench:kernels --quick),
   3. the end-to-end benchmarks (//bench:e2e) on the default 2B4T-shaped model,
      which is generated first if missing,
+  4. the paired decoding comparison (//bench:paired) on the same model, one
+     run per thread count, each configuration's speed against the official
+     path's round by round,
 then writes reports/<date>-<commit>/report.md with SVG charts, the raw JSON
 and results.json, and compares with reports/baseline.json.
 """
@@ -36,7 +39,7 @@ def parse_args(argv):
     p.add_argument("--baseline", default=os.path.join(REPO, "reports", "baseline.json"))
     p.add_argument("--out", help="output folder (default reports/<date>-<commit>)")
     p.add_argument("--model", help="model for the e2e benchmark (default: the built-in 2B4T-shaped one)")
-    p.add_argument("--skip", action="append", default=[], choices=["conformance", "kernels", "e2e"],
+    p.add_argument("--skip", action="append", default=[], choices=["conformance", "kernels", "e2e", "paired"],
                    help="leave a part out (repeatable)")
     return p.parse_args(argv)
 
@@ -79,7 +82,8 @@ def _benchmark_json(path):
 def collect(args, directory, progress):
     """Runs the parts and returns the run: metadata, metrics and raw results."""
     run = {"date": datetime.date.today().isoformat(), "commit": _git("rev-parse", "--short", "HEAD") or "unknown",
-           "cpu": "", "quick": args.quick, "metrics": {}, "conformance": [], "e2e_json": {}, "kernels_json": {}}
+           "cpu": "", "quick": args.quick, "metrics": {}, "conformance": [], "e2e_json": {}, "kernels_json": {},
+           "paired": []}
     if _git("status", "--porcelain", "--untracked-files=no"):
         run["commit"] += " with local changes"
     if "conformance" not in args.skip:
@@ -107,6 +111,18 @@ def collect(args, directory, progress):
         run["e2e_json"] = _benchmark_json(out)
         run["metrics"].update(results.metrics_from_benchmarks(run["e2e_json"]))
         run["cpu"] = run["e2e_json"].get("context", {}).get("cpu", "")
+    if "paired" not in args.skip:
+        cores = os.cpu_count() or 1
+        rounds = 8 if args.quick else 24
+        progress.step(f"paired decoding comparison (//bench:paired, {rounds} rounds), 1 to {cores} threads, "
+                      "a few minutes")
+        for threads in range(1, cores + 1):
+            out = os.path.join(directory, f"paired-{threads}t.json")
+            command = [os.path.join(RUNFILES_ROOT, "bench", "paired"), f"--threads={threads}",
+                       f"--rounds={rounds}", f"--json={out}"]
+            command += [f"--model={args.model}"] if args.model else []
+            _run(command, os.path.join(directory, f"paired-{threads}t.txt"))
+            run["paired"].append(_benchmark_json(out))
     return run
 
 
@@ -139,7 +155,7 @@ def conclude(run, args, directory, elapsed_note=""):
 
 def main(argv):
     args = parse_args(argv)
-    progress = Progress(3 - len(set(args.skip)))
+    progress = Progress(4 - len(set(args.skip)))
     stamp = datetime.date.today().isoformat() + "-" + (_git("rev-parse", "--short", "HEAD") or "unknown")
     directory = args.out or os.path.join(REPO, "reports", stamp)
     os.makedirs(directory, exist_ok=True)

@@ -74,6 +74,29 @@ def _fewer_bytes_section(run, rows, bytes_per_token):
     return lines + [""] if lines else []
 
 
+def _paired_section(run):
+    """//bench:paired: the configurations decoding in turns, each round's speed
+    against the baseline (the official path), which cancels most of a shared
+    machine's drift."""
+    tables = run.get("paired", [])
+    if not tables:
+        return []
+    first = tables[0]
+    lines = ["### Decoding in turns: speed against the official path", "",
+             f"`//bench:paired`: every configuration loaded at once, decoding {first['segment']} greedy steps "
+             f"in turn (tg{first['tokens']}, the order rotating), {first['rounds']} rounds. *speed*: the "
+             "baseline's time per token over the configuration's, in the same round; median and quartiles "
+             "of the rounds.", "",
+             "| threads | configuration | ms / token (q1..q3) | tok/s | speed (q1..q3) |", "|---|---|---|---|---|"]
+    for table in tables:
+        for c in table["configurations"]:
+            t, r = c["seconds_per_token"], c["speed_ratio"]
+            lines.append(f"| {table['threads']} | {c['name']} | {t['median'] * 1e3:.1f} "
+                         f"({t['q1'] * 1e3:.1f}..{t['q3'] * 1e3:.1f}) | {1 / t['median']:.3g} | "
+                         f"**{r['median']:.2f}×** ({r['q1']:.2f}..{r['q3']:.2f}) against {table['baseline']} |")
+    return lines + [""]
+
+
 def write_report(directory, run, changes, baseline_note, elapsed_note):
     """Writes report.md and the charts into `directory`; returns report.md's path."""
     os.makedirs(directory, exist_ok=True)
@@ -153,6 +176,7 @@ def write_report(directory, run, changes, baseline_note, elapsed_note):
             lines += ["No tuning file for this CPU: run `bazel run //bench:tune` for a tuned configuration.", ""]
 
         lines += _fewer_bytes_section(run, rows, bytes_per_token)
+    lines += _paired_section(run)
 
     # Kernels.
     fractions = results.counter_medians(kernels, "of_bandwidth")

@@ -85,6 +85,21 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(self.conclude(make_run(bit_exact=False)), 1)
         self.assertIn("**NO** (1: 2 threads: position 3)", self.read_report())
 
+    def test_the_paired_comparison_is_reported(self):
+        run = make_run()
+        spread = lambda m: {"q1": m * 0.9, "median": m, "q3": m * 1.1}
+        run["paired"] = [{"threads": t, "rounds": 24, "segment": 16, "tokens": 128, "baseline": "avx2-official",
+                          "configurations": [
+                              {"name": "avx2", "seconds_per_token": spread(0.036 * t), "speed_ratio": spread(1.5)},
+                              {"name": "avx2-official", "seconds_per_token": spread(0.054 * t),
+                               "speed_ratio": spread(1.0)}]} for t in (1, 2)]
+        self.conclude(run)
+        text = self.read_report()
+        self.assertIn("### Decoding in turns: speed against the official path", text)
+        self.assertIn("| 2 | avx2 | 72.0 (64.8..79.2) | 13.9 | **1.50×** (1.35..1.65) against avx2-official |", text)
+        self.assertIn("| 1 | avx2-official | 54.0 (48.6..59.4) | 18.5 | **1.00×** (0.90..1.10) against avx2-official |",
+                      text)
+
     def test_a_bad_baseline_is_a_clear_error(self):
         with open(self.baseline, "w") as f:
             json.dump({"metrics": {"x": {"samples": []}}}, f)
