@@ -51,15 +51,16 @@ Flags ParseFlags(int argc, char** argv) {
   Flags flags;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    const auto count = [&](std::string_view name) {
-      return ParseCounts(name.substr(0, name.size() - 1), arg.substr(name.size())).at(0);
+    const auto value = [&](std::string_view name) { return std::string(arg.substr(name.size())); };
+    const auto count = [&](std::string_view name) {  // the flag names itself without '='
+      return ParseCounts(name.substr(0, name.size() - 1), value(name)).at(0);
     };
     if (arg.starts_with("--model=")) {
-      flags.model = arg.substr(8);
+      flags.model = value("--model=");
     } else if (arg.starts_with("--configs=")) {
-      flags.configs = SplitNames(arg.substr(10));
+      flags.configs = SplitNames(value("--configs="));
     } else if (arg.starts_with("--baseline=")) {
-      flags.baseline = arg.substr(11);
+      flags.baseline = value("--baseline=");
     } else if (arg.starts_with("--threads=")) {
       flags.threads = count("--threads=");
     } else if (arg.starts_with("--rounds=")) {
@@ -69,7 +70,7 @@ Flags ParseFlags(int argc, char** argv) {
     } else if (arg.starts_with("--tokens=")) {
       flags.tokens = count("--tokens=");
     } else if (arg.starts_with("--json=")) {
-      flags.json = arg.substr(7);
+      flags.json = value("--json=");
     } else {
       throw std::invalid_argument("unknown flag '" + std::string(arg) + "'\n" + kUsage);
     }
