@@ -15,13 +15,14 @@
 //
 // A split line says how finely the engine cuts the rows of one parallel
 // product (ThreadPool::ParallelRows: each chunk handed out takes 1 /
-// (threads * tasks_per_thread) of the rows still left, at least a tile): `ternary` for the BitLinear products (rows = the
-// output rows of the matrices multiplied together, e.g. Q, K and V), `head`
-// for the LM head. A layout line names the ternary layout (kernels.h,
-// TernaryLayout: 2bit or compact) that decoded fastest with that many
-// threads: the compact one reads fewer bytes but costs more instructions, so
-// which wins depends on the CPU's compute per byte of memory bandwidth. What
-// the file does not name keeps the built-in default.
+// (threads * tasks_per_thread) of the rows still left, at least a tile):
+// `ternary` for the BitLinear products (rows = the output rows of the
+// matrices multiplied together, e.g. Q, K and V), `head` for the LM head. A
+// layout line names the ternary layout (kernels.h, TernaryLayout: 2bit or
+// compact) that decoded fastest with that many threads: the compact one reads
+// fewer bytes but costs more instructions, so which wins depends on the CPU's
+// compute per byte of memory bandwidth. What the file does not name keeps the
+// built-in default.
 #ifndef BITBRAIN_KERNELS_TUNING_H_
 #define BITBRAIN_KERNELS_TUNING_H_
 

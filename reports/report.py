@@ -74,7 +74,7 @@ def _run(command, log_path):
         raise RuntimeError(f"{' '.join(command)} failed with status {status} (output in {log_path})")
 
 
-def _benchmark_json(path):
+def _read_json(path):
     with open(path) as f:
         return json.load(f)
 
@@ -98,7 +98,7 @@ def collect(args, directory, progress):
         _run([os.path.join(RUNFILES_ROOT, "bench", "kernels"), "--quick", "--benchmark_filter=-/scalar/",
               f"--benchmark_repetitions={1 if args.quick else 3}", f"--benchmark_out={out}",
               "--benchmark_out_format=json"], os.path.join(directory, "kernels.txt"))
-        run["kernels_json"] = _benchmark_json(out)
+        run["kernels_json"] = _read_json(out)
         run["metrics"].update(results.metrics_from_benchmarks(run["kernels_json"]))
     if "e2e" not in args.skip:
         progress.step("end-to-end benchmarks (//bench:e2e" + (" --quick" if args.quick else "") +
@@ -108,7 +108,7 @@ def collect(args, directory, progress):
         command += ["--quick"] if args.quick else []
         command += [f"--model={args.model}"] if args.model else []
         _run(command, os.path.join(directory, "e2e.txt"))
-        run["e2e_json"] = _benchmark_json(out)
+        run["e2e_json"] = _read_json(out)
         run["metrics"].update(results.metrics_from_benchmarks(run["e2e_json"]))
         run["cpu"] = run["e2e_json"].get("context", {}).get("cpu", "")
     if "paired" not in args.skip:
@@ -122,7 +122,7 @@ def collect(args, directory, progress):
                        f"--rounds={rounds}", f"--json={out}"]
             command += [f"--model={args.model}"] if args.model else []
             _run(command, os.path.join(directory, f"paired-{threads}t.txt"))
-            run["paired"].append(_benchmark_json(out))
+            run["paired"].append(_read_json(out))
     return run
 
 

@@ -298,14 +298,13 @@ BITBRAIN_INLINE void GroupDots(const uint8_t* group, int steps, const int8_t* ta
 }
 
 
-// Rows [0, rows) of out from their dot products with token t, less `offset`:
-// (float(dot - offset) / x.scale[t]) * w_scale, the contract's order, eight
-// rows per vector (the same IEEE operations in every lane: the same bits as
-// one row at a time, without a scalar division per row).
-BITBRAIN_INLINE void StoreRowResults(const int32_t* dots, int32_t offset, int rows,
-                                     const QuantizedActivations& x, int t, float w_scale,
-                                     float* out) {
-  const float scale = x.scale[t];
+// Rows [0, rows) of out from their dot products with a token whose
+// activations have `scale`, less `offset`: (float(dot - offset) / scale) *
+// w_scale, the contract's order, eight rows per vector (the same IEEE
+// operations in every lane: the same bits as one row at a time, without a
+// scalar division per row).
+BITBRAIN_INLINE void StoreRowResults(const int32_t* dots, int32_t offset, int rows, float scale,
+                                     float w_scale, float* out) {
   const __m256i offsets = _mm256_set1_epi32(offset);
   const __m256 scales = _mm256_set1_ps(scale);
   const __m256 w_scales = _mm256_set1_ps(w_scale);
@@ -428,7 +427,7 @@ void TripleGemm(const uint8_t* packed, int cols, float w_scale, const QuantizedA
       const int first_row = row0 + block * kTripleBlockRows;
       const int rows = row_end - first_row < kTripleBlockRows ? row_end - first_row : kTripleBlockRows;
       for (int t = 0; t < x.tokens; ++t) {
-        StoreRowResults(dots + t * kTripleBlockRows, x.q_sum[t], rows, x, t, w_scale,
+        StoreRowResults(dots + t * kTripleBlockRows, x.q_sum[t], rows, x.scale[t], w_scale,
                         y + t * y_stride + first_row);
       }
     }
@@ -464,7 +463,7 @@ void CompactTernaryMatmul(const uint8_t* packed, int /*rows*/, int cols, float w
       const int group_rows = row_end - row0 < kTripleGroupRows ? row_end - row0 : kTripleGroupRows;
       for (int t = tile0; t < tile_end; ++t) {
         GroupDots(group, steps, tables + t * table_bytes, dots);
-        StoreRowResults(dots, 0, group_rows, x, t, w_scale, y + t * y_stride + row0);
+        StoreRowResults(dots, 0, group_rows, x.scale[t], w_scale, y + t * y_stride + row0);
       }
     }
   }
