@@ -3,6 +3,9 @@
 # times and its speed against the baseline (which is 1x against itself), and
 # a clear error, not a crash, for a bad flag or an unknown baseline.
 set -euo pipefail
+# The configurations' names follow the variant in use: avx2 on any machine
+# that can run the tests.
+export BITBRAIN_ISA=avx2
 paired=bench/paired
 out="$TEST_TMPDIR/paired.txt"
 "$paired" --model=engine/synthetic/tiny.gguf --threads=2 --rounds=3 --segment=2 --tokens=6 \
