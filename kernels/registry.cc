@@ -60,7 +60,7 @@ constexpr Kernels kAvx2Kernels = {
 constexpr Kernels kAvx512Kernels = {
     .isa = Isa::kAvx512,
     .quantize_activations = avx512::QuantizeActivations,
-    .ternary_matmul = {"2bit-16rows-v1", avx512::kTernaryRowTile, avx512::TernaryPackedBytes,
+    .ternary_matmul = {"2bit-64rows-v1", avx512::kTernaryRowTile, avx512::TernaryPackedBytes,
                        avx512::TernaryPack, avx512::TernaryMatmul},
     // The AVX2 kernel: an AVX-512 one could not be run on the machines this
     // was written on, and untested code is worse than none.

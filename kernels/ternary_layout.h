@@ -7,13 +7,14 @@
 // (32 bytes, 128 columns of one row) in the order block 0 of rows 0..R-1,
 // block 1 of rows 0..R-1, ... The bytes of each block are I2_S's.
 //
-// Row-interleaved (AVX-512, R = 16; 2 bits per weight): A group is stored as
+// Row-interleaved (AVX-512, R = 64; 2 bits per weight): A group is stored as
 // cols / 16 chunks of 4R bytes, one chunk per 16 consecutive columns k0 ..
 // k0+15. In a chunk, byte 4j + i holds, in bits 2s+1:2s (s = 0..3), the code
-// (ternary + 1: 0, 1, 2) of row j, column k0 + 4s + i. So `(chunk >> 2s) & 3`
-// is, for step s, a vector whose 32-bit lane j holds row j's four codes of
-// columns k0+4s .. k0+4s+3: the unsigned operand of one vpdpbusd against four
-// broadcast activation bytes. A group occupies R * cols / 4 bytes, as I2_S does.
+// (ternary + 1: 0, 1, 2) of row j, column k0 + 4s + i. So for a 64-byte slice
+// of a chunk (16 rows), `(slice >> 2s) & 3` is, for step s, a vector whose
+// 32-bit lane j holds its row j's four codes of columns k0+4s .. k0+4s+3: the
+// unsigned operand of one vpdpbusd against four broadcast activation bytes. A
+// group occupies R * cols / 4 bytes, as I2_S does.
 //
 // Base-3 (the compact layout of scalar, R = 1; 1.6 bits per weight): ten
 // codes in each 16-bit word, as a fixed-point fraction that multiplications

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "kernels/avx2/avx2.h"
-#include "kernels/avx2/prefetch.h"
+#include "kernels/prefetch.h"
 
 namespace bitbrain::kernels::avx2 {
 namespace {

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels/avx2/prefetch.h"
+#include "kernels/prefetch.h"
 
 namespace bitbrain::kernels::avx2 {
 

@@ -15,7 +15,7 @@
 #include <immintrin.h>
 
 #include "kernels/avx2/avx2.h"
-#include "kernels/avx2/prefetch.h"
+#include "kernels/prefetch.h"
 #include "kernels/ternary_layout.h"
 
 namespace bitbrain::kernels::avx2 {

@@ -30,7 +30,7 @@
 #include <new>
 
 #include "kernels/avx2/avx2.h"
-#include "kernels/avx2/prefetch.h"
+#include "kernels/prefetch.h"
 #include "kernels/ternary_layout.h"
 
 namespace bitbrain::kernels::avx2 {

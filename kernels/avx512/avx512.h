@@ -21,7 +21,7 @@ namespace bitbrain::kernels::avx512 {
 void QuantizeActivations(const float* x, int cols, int8_t* q, float* scale, int32_t* q_sum);
 
 // ternary_matmul.cc: the row-interleaved layout (kernels/ternary_layout.h) in
-// groups of 16 rows; GEMV blocks are 4 groups.
+// groups of 64 rows; a GEMV block is one group.
 inline constexpr int kTernaryRowTile = 64;
 size_t TernaryPackedBytes(int rows, int cols);
 void TernaryPack(const uint8_t* i2s, int rows, int cols, uint8_t* out);

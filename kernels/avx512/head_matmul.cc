@@ -1,7 +1,7 @@
 // The tied F16 LM head (NUMERICS.md section 2.7) in blocks of 4 rows x up to
 // 4 tokens: each f16 row vector is converted once per block and used for
 // every token of the block, and the 16 accumulators hide the fma latency.
-// With one token (decoding) the kernel streams the rows from memory.
+// The rows stream from memory, each prefetched ahead (prefetch.h).
 #include "kernels/avx512/avx512.h"
 #include "kernels/avx512/lanes16.h"
 
@@ -23,8 +23,8 @@ struct Head {
   template <int R, int T>
   void Block(int v, int t) const {
     float out[R][T];
-    Dot16Block<R, T>(embeddings + static_cast<size_t>(v) * cols, cols, hn + t * hn_stride,
-                     hn_stride, cols, out);
+    Dot16Block<R, T, uint16_t, /*kStreamRows=*/true>(embeddings + static_cast<size_t>(v) * cols,
+                                                     cols, hn + t * hn_stride, hn_stride, cols, out);
     for (int r = 0; r < R; ++r) {
       for (int u = 0; u < T; ++u) logits[(t + u) * logits_stride + v + r] = out[r][u];
     }

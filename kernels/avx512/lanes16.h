@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/prefetch.h"
+
 namespace bitbrain::kernels::avx512 {
 
 // The first `count` lanes, count in [0, 16].
@@ -45,7 +47,10 @@ inline float SumLanes(__m512 acc) {
 // (float or f16) at rows + r * row_stride and T float vectors at
 // x + t * x_stride. Each converted row vector serves all T vectors, and the
 // R * T accumulators are independent chains that hide the fma latency.
-template <int R, int T, typename Row>
+// kStreamRows: the rows are read once from memory, and the caller reads the
+// next R rows (from rows + R * row_stride) next: each row's stream is
+// prefetched ahead (prefetch.h), which changes no result.
+template <int R, int T, typename Row, bool kStreamRows = false>
 inline void Dot16Block(const Row* rows, size_t row_stride, const float* x, size_t x_stride, int n,
                        float (&out)[R][T]) {
   __m512 acc[R][T];
@@ -56,6 +61,13 @@ inline void Dot16Block(const Row* rows, size_t row_stride, const float* x, size_
   }
   int i = 0;
   for (; i + 16 <= n; i += 16) {
+    if constexpr (kStreamRows) {
+      const size_t offset = i * sizeof(Row);
+      if (offset % kCacheLineBytes == 0) {
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) PrefetchRowStream(rows, row_stride * sizeof(Row), R, r, offset);
+      }
+    }
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const __m512 w = Load16(rows + r * row_stride + i);

@@ -1,6 +1,7 @@
-// Software prefetch for the kernels that stream their weights from memory once
-// per call: the GEMVs of decoding (ternary matmuls with one token, the LM head
-// and its screening copy).
+// Software prefetch for the SIMD kernels that stream their weights from memory
+// once per call: the GEMVs of decoding (ternary matmuls with one token, the LM
+// head and its screening copy). Plain SSE prefetch instructions, for every
+// SIMD variant.
 //
 // On the Zen 3 test machine the hardware prefetchers alone do not run far
 // enough ahead: a 2-bit ternary GEMV that computes 20 GB/s from cache got 9-12
@@ -10,14 +11,14 @@
 // fixed distance before it is read lets the computation hide the memory
 // latency. Prefetch instructions never fault, so a stream may run past the end
 // of its data; they change no result.
-#ifndef BITBRAIN_KERNELS_AVX2_PREFETCH_H_
-#define BITBRAIN_KERNELS_AVX2_PREFETCH_H_
+#ifndef BITBRAIN_KERNELS_PREFETCH_H_
+#define BITBRAIN_KERNELS_PREFETCH_H_
 
 #include <immintrin.h>
 
 #include <cstddef>
 
-namespace bitbrain::kernels::avx2 {
+namespace bitbrain::kernels {
 
 inline constexpr int kCacheLineBytes = 64;
 
@@ -68,6 +69,6 @@ inline __attribute__((always_inline)) void PrefetchRowStream(const void* block, 
                _MM_HINT_T0);
 }
 
-}  // namespace bitbrain::kernels::avx2
+}  // namespace bitbrain::kernels
 
-#endif  // BITBRAIN_KERNELS_AVX2_PREFETCH_H_
+#endif  // BITBRAIN_KERNELS_PREFETCH_H_
