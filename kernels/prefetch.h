@@ -60,13 +60,19 @@ static_assert(RowStreamAhead(2560, 4, 1, 100, 1024) == 2560 + 1124);
 static_assert(RowStreamAhead(2560, 4, 1, 2048, 1024) == 5 * 2560 + 512);
 static_assert(RowStreamAhead(2560, 1, 0, 1536, 1024) == 2560);
 
-// Prefetches the line kRowStreamPrefetchBytes ahead of byte `offset` of row
-// r on its stream (RowStreamAhead).
-inline __attribute__((always_inline)) void PrefetchRowStream(const void* block, size_t row_bytes,
-                                                             int rows, int r, size_t offset) {
-  _mm_prefetch(static_cast<const char*>(block) +
-                   RowStreamAhead(row_bytes, rows, r, offset, kRowStreamPrefetchBytes),
-               _MM_HINT_T0);
+// For a kernel at byte `offset` of each row of a block of kRows rows (as in
+// RowStreamAhead): prefetches the line kRowStreamPrefetchBytes ahead on each
+// row's stream, once per cache line (when offset starts one).
+template <int kRows>
+inline __attribute__((always_inline)) void PrefetchRowStreams(const void* block, size_t row_bytes,
+                                                              size_t offset) {
+  if (offset % kCacheLineBytes != 0) return;
+#pragma GCC unroll 8
+  for (int r = 0; r < kRows; ++r) {
+    _mm_prefetch(static_cast<const char*>(block) +
+                     RowStreamAhead(row_bytes, kRows, r, offset, kRowStreamPrefetchBytes),
+                 _MM_HINT_T0);
+  }
 }
 
 }  // namespace bitbrain::kernels

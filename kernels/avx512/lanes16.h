@@ -62,11 +62,7 @@ inline void Dot16Block(const Row* rows, size_t row_stride, const float* x, size_
   int i = 0;
   for (; i + 16 <= n; i += 16) {
     if constexpr (kStreamRows) {
-      const size_t offset = i * sizeof(Row);
-      if (offset % kCacheLineBytes == 0) {
-#pragma GCC unroll 8
-        for (int r = 0; r < R; ++r) PrefetchRowStream(rows, row_stride * sizeof(Row), R, r, offset);
-      }
+      PrefetchRowStreams<R>(rows, row_stride * sizeof(Row), i * sizeof(Row));
     }
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
